@@ -1,0 +1,48 @@
+"The command line, end to end at the quick scale (GAE_BOOK_QUICK=1 is set by conftest.py)."
+import json, os, subprocess, sys
+from pathlib import Path
+import pytest
+
+EXE = Path(sys.executable).parent/'gae-book'
+
+
+def gae_book(*args, cwd):
+    env = {**os.environ, 'GAE_BOOK_QUICK': '1', 'GAE_BOOK_OFFLINE': '1'}
+    return subprocess.run([str(EXE), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_list(tmp_path):
+    r = gae_book('list', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for name in ('ae', 'vae', 'gan'): assert name in r.stdout.split()
+
+
+def test_train_writes_its_files_and_resumes(tmp_path):
+    r = gae_book('train', 'ae', '--steps', '6', '--out', 'run', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 'budget: quick' in r.stdout
+    run = tmp_path/'run'
+    for f in ('checkpoint.pt', 'samples.png', 'summary.json'): assert (run/f).exists(), f
+    assert json.loads((run/'summary.json').read_text())['steps'] == 6
+    # an existing run is never overwritten by accident
+    r = gae_book('train', 'ae', '--steps', '6', '--out', 'run', cwd=tmp_path)
+    assert r.returncode != 0 and '--resume' in r.stderr
+    r = gae_book('train', 'ae', '--steps', '10', '--out', 'run', '--resume', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 'Resuming' in r.stdout and json.loads((run/'summary.json').read_text())['steps'] == 10
+
+
+def test_train_on_shapes(tmp_path):
+    r = gae_book('train', 'vae', '--data', 'shapes', '--steps', '3', '--out', 'run', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize('args, message', [
+    (['train', 'nosuchmodel'], 'Unknown model'),
+    (['train', 'ae', '--data', 'folder', 'no/such/folder'], 'No folder at'),
+    (['train', 'ae', '--data', 'folder'], 'needs the folder'),
+    (['train', 'ae', '--data', 'imagenet'], 'Unknown --data'),
+])
+def test_bad_arguments(tmp_path, args, message):
+    r = gae_book(*args, cwd=tmp_path)
+    assert r.returncode != 0 and message in r.stderr

@@ -1,0 +1,37 @@
+"""Write README.md from nbs/index.ipynb (markdown as is, visible code cells as code blocks).
+
+    python tools/make_readme.py [--check]
+
+nbdev-readme does the same through Quarto; this script needs only Python, so the README can be kept in
+sync on any machine, and `--check` (run by the tests) fails when README.md is out of date.
+"""
+import json, re, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HIDE = re.compile(r'^\s*#\s*\|\s*(hide|default_exp|export)', re.M)
+
+
+def render() -> str:
+    nb = json.loads((ROOT/'nbs'/'index.ipynb').read_text())
+    out = []
+    for c in nb['cells']:
+        src = ''.join(c['source']).strip('\n')
+        if c['cell_type'] == 'markdown':
+            # links to chapters point into nbs/ from the repository's root
+            src = re.sub(r'\]\((?!https?://)([\w/.-]+\.ipynb)\)', r'](nbs/\1)', src)
+            out.append(src)
+        elif c['cell_type'] == 'code' and src and not HIDE.search(src):
+            out.append(f"```python\n{src}\n```")
+    text = '\n\n'.join(out) + '\n'
+    return "<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->\n\n" + text
+
+
+if __name__ == '__main__':
+    text, readme = render(), ROOT/'README.md'
+    if '--check' in sys.argv:
+        if not readme.exists() or readme.read_text() != text:
+            sys.exit('README.md is out of date with nbs/index.ipynb: run `python tools/make_readme.py`.')
+        print('README.md is up to date.')
+    else:
+        readme.write_text(text); print(f'wrote {readme}')
