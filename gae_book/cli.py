@@ -30,7 +30,7 @@ def _load_data(spec: list, size: int|None):
         return image_folder(spec[1], size=size or 64)
     raise SystemExit(f"Unknown --data {kind!r}: use mnist, shapes, or folder PATH.")
 
-# %% ../nbs/api/05_cli.ipynb #782d3a00
+# %% ../nbs/api/05_cli.ipynb #4dc7821f
 def train_cmd(a) -> int:
     models = find_models()
     if a.model not in models:
@@ -42,8 +42,9 @@ def train_cmd(a) -> int:
                          f"nothing was overwritten.")
     if a.resume and not ck.exists(): print(f"No checkpoint in {out} yet: starting a new run there.")
     if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
-    data = _load_data(a.data, a.size)
     entry = models[a.model]
+    own = getattr(entry.make, 'data', None)        # a model may bring its own version of MNIST (e.g. binarised)
+    data = own() if own is not None and a.data == ['mnist'] and a.size is None else _load_data(a.data, a.size)
     b = model_budget(a.model, steps=a.steps, batch_size=a.batch_size)
     print(b)
     seed_everything(a.seed)

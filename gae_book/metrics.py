@@ -22,7 +22,7 @@ from .viz import lerp_codes
 __all__ = ['DigitClassifier', 'to_classifier_input', 'augment', 'train_classifier', 'predict_logits', 'save_classifier',
            'classifier', 'classifier_info', 'features', 'probabilities', 'frechet_distance', 'fd', 'class_histogram',
            'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe', 'clustering_error',
-           'factor_r2', 'interpolation', 'evaluate', 'crossfade', 'MetricsTable', 'metrics_table']
+           'factor_r2', 'mmd', 'interpolation', 'evaluate', 'crossfade', 'MetricsTable', 'metrics_table']
 
 # %% ../nbs/01_evaluation.ipynb #78d87eb4
 class DigitClassifier(nn.Module):
@@ -222,6 +222,19 @@ def factor_r2(z_train, f_train, z_test, f_test, names=('shape', 'scale', 'rotati
         reg = Ridge(alpha=1e-3).fit(zt, yt)
         out[name] = float(r2_score(ys, reg.predict(zs)))
     return out
+
+# %% ../nbs/01_evaluation.ipynb #8df5455d
+def mmd(codes: torch.Tensor, prior: torch.Tensor, scales=(0.5, 1.0, 2.0)) -> float:
+    "Unbiased squared MMD between codes (N,D) and prior samples (M,D), RBF kernels at `scales` x the prior's median distance."
+    a, b = codes.detach().double().cpu().flatten(1), prior.detach().double().cpu().flatten(1)
+    d_aa, d_bb, d_ab = torch.cdist(a, a).pow(2), torch.cdist(b, b).pow(2), torch.cdist(a, b).pow(2)
+    med = d_bb[~torch.eye(len(b), dtype=torch.bool)].median()
+    n, m = len(a), len(b)
+    total = 0.0
+    for s in scales:
+        k = lambda d: torch.exp(-d/(2*s**2*med))
+        total += float((k(d_aa).sum() - n)/(n*(n - 1)) + (k(d_bb).sum() - m)/(m*(m - 1)) - 2*k(d_ab).mean())
+    return total
 
 # %% ../nbs/01_evaluation.ipynb #879189ef
 @torch.no_grad()

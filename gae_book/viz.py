@@ -129,7 +129,7 @@ def plot_losses(losses,                  # a History, or a dict name -> per-step
     fig.tight_layout()
     return fig
 
-# %% ../nbs/api/02_viz.ipynb #d5e0c319
+# %% ../nbs/api/02_viz.ipynb #a96847fe
 def scatter_codes(z, labels=None, ax=None, title: str|None = None, s: float = 3, legend: bool = True):
     "Scatter 2-D codes coloured by label (digits get ten colours)."
     z = torch.as_tensor(z).detach().cpu().numpy()
@@ -142,6 +142,6 @@ def scatter_codes(z, labels=None, ax=None, title: str|None = None, s: float = 3,
             m = labels == c
             ax.scatter(z[m, 0], z[m, 1], s=s, alpha=0.6, color=plt.cm.tab10(int(c) % 10), label=str(c))
         if legend: ax.legend(markerscale=3, fontsize=7, loc='upper right', ncol=2, framealpha=0.6)
-    ax.set_aspect('equal', adjustable='datalim')
+    ax.set_aspect('equal', adjustable='box')
     if title: ax.set_title(title, fontsize=10)
     return ax

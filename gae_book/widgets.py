@@ -16,7 +16,7 @@ from .viz import to_grid, show_rows, lerp_codes
 
 # %% auto #0
 __all__ = ['latent_directions', 'traversal_figure', 'latent_sliders', 'interpolation_figure', 'interpolation_widget',
-           'attribute_direction', 'attribute_figure', 'attribute_widget']
+           'attribute_direction', 'attribute_figure', 'attribute_widget', 'category_style_widget']
 
 # %% ../nbs/api/06_widgets.ipynb #377d3614
 def _png(x: torch.Tensor, nrow: int, zoom: int = 4) -> bytes:
@@ -148,3 +148,45 @@ def attribute_widget(encode, decode, x: torch.Tensor, in_a, in_b, names=('A', 'B
     alpha.observe(update, names='value'); update()
     return W.VBox([W.HTML(f'images of group <b>{names[0]}</b>, moved by alpha times (mean code of <b>{names[1]}</b> '
                           f'- mean code of <b>{names[0]}</b>)'), alpha, image])
+
+# %% ../nbs/api/06_widgets.ipynb #5a0329e1
+def category_style_widget(decode,                 # (n, K + S) codes -> images
+                          n_categories: int,      # K
+                          style_dim: int,         # S
+                          k: int = 4,             # style sliders (the first k style coordinates)
+                          span: float = 2.5,      # slider range (the style prior is N(0, I))
+                          labels=None,            # names of the categories (default 'category i')
+                          n: int = 1,             # images per draw (> 1 shows what a stochastic decoder varies)
+                          figure: bool = True, zoom: int = 5):
+    "Choose a category, move style sliders, redraw with a new seed; returns the widget."
+    labels = list(default(labels, [f'category {i}' for i in range(n_categories)]))
+    if len(labels) != n_categories: raise ValueError(f"{len(labels)} labels for {n_categories} categories")
+    def code(cat, style):
+        c = torch.zeros(n, n_categories + style_dim)
+        c[:, cat] = 1; c[:, n_categories:] = style
+        return c
+    if figure:
+        torch.manual_seed(0)
+        styles = torch.randn(8, style_dim)
+        rows = {}
+        for i in range(min(10, n_categories)):
+            c = torch.zeros(8, n_categories + style_dim); c[:, i] = 1; c[:, n_categories:] = styles
+            rows[labels[i]] = _decode(decode, c)
+        show_rows(rows, scale=0.45, title='rows: categories; columns: the same eight style codes'); plt.show()
+    pick = W.Dropdown(options=[(l, i) for i, l in enumerate(labels)], value=0, description='category')
+    sliders = [W.FloatSlider(value=0.0, min=-span, max=span, step=0.1, description=f'style {i + 1}')
+               for i in range(min(k, style_dim))]
+    again = W.Button(description='new seed')
+    image = W.Image(format='png')
+    seed = dict(value=0)
+    def update(*_):
+        style = torch.zeros(style_dim)
+        for i, s in enumerate(sliders): style[i] = s.value
+        with torch.random.fork_rng():
+            torch.manual_seed(seed['value'])
+            image.value = _png(_decode(decode, code(pick.value, style)), nrow=n, zoom=zoom)
+    def reseed(_): seed['value'] += 1; update()
+    for w in (pick, *sliders): w.observe(update, names='value')
+    again.on_click(reseed)
+    update()
+    return W.HBox([W.VBox([pick, *sliders, again]), image])

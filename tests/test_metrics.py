@@ -117,3 +117,11 @@ def test_classifier_weights_ship_in_the_wheel(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     path, acc = out.stdout.split()
     assert path.startswith(str(tmp_path/'site')) and float(acc) > 0.97
+
+
+def test_mmd_moves_the_right_way():
+    torch.manual_seed(0)
+    prior = torch.randn(400, 2)
+    same, narrow, shifted = torch.randn(400, 2), 0.5*torch.randn(400, 2), torch.randn(400, 2) + 2
+    assert abs(M.mmd(same, prior)) < 0.02
+    assert M.mmd(same, prior) < M.mmd(narrow, prior) < M.mmd(shifted, prior)
