@@ -16,10 +16,10 @@ from .train import GenerativeModel, frozen, register
 __all__ = ['recon_error', 'distance_loss', 'interpolation_alphas', 'GAIA', 'make_gaia', 'rank_correlation',
            'distance_preservation']
 
-# %% ../nbs/06_gaia.ipynb #62005934
+# %% ../nbs/06_gaia.ipynb #f26dbd11
 def recon_error(D: nn.Module, u: torch.Tensor) -> torch.Tensor:
-    "d(u): the discriminator-autoencoder's mean absolute reconstruction error per image (low = looks real to D)."
-    return (torch.tanh(D(u)) - u).abs().flatten(1).mean(1)
+    "d(u): the discriminator-autoencoder's mean squared reconstruction error per image (low = looks real to D)."
+    return (D(u) - u).pow(2).flatten(1).mean(1)
 
 def distance_loss(x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     "Mismatch of the scale-free pairwise distances of images x and of their codes z (GAIA's distance loss)."
@@ -31,7 +31,7 @@ def interpolation_alphas(n: int, device=None) -> torch.Tensor:
     "Mixing weights alpha ~ N(1/2, 1/4^2), clipped to [-1/4, 5/4], shape (n, 1)."
     return (0.5 + 0.25*torch.randn(n, 1, device=device)).clamp(-0.25, 1.25)
 
-# %% ../nbs/06_gaia.ipynb #b3ba6bfe
+# %% ../nbs/06_gaia.ipynb #d03220a6
 class _AE(nn.Sequential):
     "Encoder then decoder (pre-activations): the discriminator of GAIA."
     def __init__(self, image_shape, z_dim, ch):
@@ -42,16 +42,18 @@ class GAIA(GenerativeModel):
     "GAIA (Sainburg et al. 2018): an autoencoder generator against an autoencoder discriminator that judges interpolations."
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  d_z_dim: int = 32,            # code size of the discriminator-autoencoder
-                 lambda_rec: float = 1.0,      # weight of the L1 reconstruction |G(E(x)) - x|
+                 lambda_rec: float = 1.0,      # weight of the squared reconstruction error |G(E(x)) - x|^2
                  lambda_dist: float = 1.0,     # weight of the distance-preservation loss (0 switches it off)
-                 balance: float = 20.0,        # s: learning rates scaled by sigmoid(+-s * delta)
-                 lr: float = 2e-4, betas=(0.5, 0.999)):
+                 gamma: float = 1.0,           # equilibrium ratio d(generated) / d(real) that k steers towards
+                 k_lr: float = 1e-2,           # step size of the equilibrium weight k
+                 lr: float = 5e-4, betas=(0.5, 0.999)):
         super().__init__()
         self.image_shape, self.z_dim, self.lambda_rec, self.lambda_dist = tuple(image_shape), z_dim, lambda_rec, lambda_dist
-        self.balance, self.lr, self.betas = balance, lr, tuple(betas)
+        self.gamma, self.k_lr, self.lr, self.betas = gamma, k_lr, lr, tuple(betas)
         self.E = ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch)
         self.G = ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch)
         self.D = _AE(image_shape, d_z_dim, ch)
+        self.register_buffer('k', torch.zeros(()))   # equilibrium weight of the generated images in D's loss
 
     def configure_optimizers(self):
         adam = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr, betas=self.betas)
@@ -77,11 +79,6 @@ class GAIA(GenerativeModel):
         "Keep the codes of images x as the pool `sample` interpolates between."
         self._codes = torch.cat([self.encode(x[i:i + 500]) for i in range(0, len(x), 500)]).cpu()
 
-    def _set_lr(self, delta: float):
-        s = torch.sigmoid(torch.tensor(self.balance*delta)).item()
-        for g in self.opts['d'].param_groups: g['lr'] = self.lr*s
-        for g in self.opts['g'].param_groups: g['lr'] = self.lr*(1 - s)
-
     def train_step(self, x, y=None):
         z = self.E(x)
         z_alpha = torch.lerp(z[torch.randperm(len(x), device=x.device)], z, interpolation_alphas(len(x), x.device))
@@ -89,16 +86,17 @@ class GAIA(GenerativeModel):
         # discriminator: reconstruct real images, fail on reconstructions and interpolations
         d_real = recon_error(self.D, x).mean()
         d_fake = 0.5*(recon_error(self.D, x_rec.detach()).mean() + recon_error(self.D, x_int.detach()).mean())
-        delta = d_real - d_fake
-        self._set_lr(delta.item())                                   # the one sync per step: the balance
-        self.update('d', delta)
+        self.update('d', d_real - self.k*d_fake)
         # generator: be reconstructed by D like real images, reconstruct x, keep relative distances
         with frozen(self.D):
             adv = 0.5*(recon_error(self.D, x_rec).mean() + recon_error(self.D, x_int).mean())
-            rec = (x_rec - x).abs().mean()
+            rec = (x_rec - x).pow(2).mean()
             dist = distance_loss(x, z) if self.lambda_dist else torch.zeros((), device=x.device)
             self.update('g', adv + self.lambda_rec*rec + self.lambda_dist*dist)
-        return dict(d_real=d_real.detach(), d_fake=d_fake.detach(), adv=adv.detach(), rec=rec.detach(), dist=dist.detach())
+        with torch.no_grad():                                        # the equilibrium: a tensor update, no sync
+            self.k.add_(self.k_lr*(self.gamma*d_real - adv)).clamp_(0, 1)
+        return dict(d_real=d_real.detach(), d_fake=d_fake.detach(), adv=adv.detach(), rec=rec.detach(),
+                    dist=dist.detach(), k=self.k.clone())
 
 # %% ../nbs/06_gaia.ipynb #26dc51cd
 @register('gaia', 'GAIA (Sainburg et al. 2018): autoencoder generator, autoencoder discriminator on interpolations',
