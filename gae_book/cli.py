@@ -1,4 +1,4 @@
-"""`gae-book train MODEL`, `gae-book list`: every model of the book from the command line.
+"""`gae-book train MODEL`, `gae-book list`, `gae-book bench`: every model of the book from the command line.
 
 Docs: https://gae-book.github.io/gae_book/api/cli.html.md"""
 
@@ -14,7 +14,7 @@ from .data import mnist, shapes, image_folder
 from .train import find_models, model_budget, fit
 
 # %% auto #0
-__all__ = ['train_cmd', 'list_cmd', 'parser', 'main']
+__all__ = ['train_cmd', 'list_cmd', 'bench_cmd', 'parser', 'main']
 
 # %% ../nbs/api/05_cli.ipynb #6f4775c6
 def _load_data(spec: list, size: int|None):
@@ -62,7 +62,15 @@ def list_cmd(a) -> int:
         print(f"{n:<{w}}  {e.description}  [{e.chapter}; {e.steps} CPU steps]")
     return 0
 
-# %% ../nbs/api/05_cli.ipynb #914f95e2
+# %% ../nbs/api/05_cli.ipynb #df39b220
+def bench_cmd(a) -> int:
+    from gae_book.bench import bench
+    if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
+    bench(a.models, steps=a.steps, warmup=a.warmup, batch_size=a.batch_size, size=a.size,
+          device=torch.device(a.device) if a.device else None, out=a.out)
+    return 0
+
+# %% ../nbs/api/05_cli.ipynb #7202f995
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='gae-book', description='Train and inspect the models of the gae_book textbook.')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -79,6 +87,16 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--no-progress', action='store_true', help='no progress bar')
     t.add_argument('--offline', action='store_true', help='never download (MNIST falls back to the 5,000 built-in digits)')
     t.set_defaults(func=train_cmd)
+    bn = sub.add_parser('bench', help="time every model's training step on this device; print and save steps/s")
+    bn.add_argument('--models', nargs='+', default=None, metavar='MODEL', help='models to time (default: all)')
+    bn.add_argument('--steps', type=int, default=20, help='timed steps per model (default 20)')
+    bn.add_argument('--warmup', type=int, default=3, help='untimed steps first (default 3)')
+    bn.add_argument('--batch-size', type=int, default=64)
+    bn.add_argument('--size', type=int, default=32, help='image size (default 32)')
+    bn.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
+    bn.add_argument('--out', default='bench.json', help='JSON file for the results (default bench.json)')
+    bn.add_argument('--offline', action='store_true', help='never download (MNIST falls back to the built-in digits)')
+    bn.set_defaults(func=bench_cmd)
     l = sub.add_parser('list', help='list the models')
     l.set_defaults(func=list_cmd)
     return p

@@ -46,3 +46,25 @@ def test_train_on_shapes(tmp_path):
 def test_bad_arguments(tmp_path, args, message):
     r = gae_book(*args, cwd=tmp_path)
     assert r.returncode != 0 and message in r.stderr
+
+
+def test_train_stylealae_resumes_its_growth(tmp_path):
+    "The flagship through the command line; its growth counter is restored with the checkpoint."
+    r = gae_book('train', 'stylealae', '--steps', '4', '--out', 'run', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = gae_book('train', 'stylealae', '--steps', '6', '--out', 'run', '--resume', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    import torch
+    ck = torch.load(tmp_path/'run'/'checkpoint.pt', weights_only=True)
+    assert ck['model']['_extra_state']['steps_done'] == 6
+
+
+def test_bench_writes_its_json(tmp_path):
+    r = gae_book('bench', '--models', 'ae', 'alae', '--steps', '2', '--warmup', '1', '--batch-size', '8',
+                 '--out', 'b.json', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path/'b.json').read_text())
+    assert [row['model'] for row in res['results']] == ['ae', 'alae']
+    assert all(row['steps_per_s'] > 0 for row in res['results']) and res['torch'] and res['device']
+    r = gae_book('bench', '--models', 'nosuchmodel', cwd=tmp_path)
+    assert r.returncode != 0 and 'Unknown model' in r.stderr
