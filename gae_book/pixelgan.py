@@ -15,8 +15,8 @@ from .data import mnist, ImageSet, Data
 from .train import GenerativeModel, frozen, register
 
 # %% auto #0
-__all__ = ['GatedLayer', 'PixelCNN', 'sample_pixelcnn', 'causality_violations', 'PixelGANAutoencoder', 'binarized_mnist',
-           'make_pixelgan']
+__all__ = ['GatedLayer', 'PixelCNN', 'sample_pixelcnn', 'causality_violations', 'CodeDiscriminator', 'PixelGANAutoencoder',
+           'binarized_mnist', 'make_pixelgan']
 
 # %% ../nbs/04_pixelgan.ipynb #ff68c6b8
 def _gate(t: torch.Tensor) -> torch.Tensor:
@@ -116,7 +116,23 @@ def causality_violations(net: PixelCNN, size: int = 12, z=None) -> tuple:
     bad, seen = int(depends[future].sum()), int(depends[~future].sum())
     return bad, seen
 
-# %% ../nbs/04_pixelgan.ipynb #bd1ffdab
+# %% ../nbs/04_pixelgan.ipynb #89e867b9
+class CodeDiscriminator(nn.Module):
+    "Discriminator on codes that also sees the batch: each code with the batch's per-coordinate mean and std."
+    def __init__(self, code_dim: int, hidden: int = 256, batch_stats: bool = True, eps: float = 1e-6):
+        super().__init__()
+        self.batch_stats, self.eps = batch_stats, eps
+        self.net = MLP(code_dim*(3 if batch_stats else 1), hidden, hidden, 1)
+
+    def forward(self, z):
+        "Logits (B, 1) for a batch of codes (B, d); with batch statistics B must be at least 2."
+        if self.batch_stats:
+            if len(z) < 2: raise ValueError("the code discriminator compares batch statistics: pass at least 2 codes")
+            mean, var = z.mean(0, keepdim=True), z.var(0, keepdim=True)
+            z = torch.cat([z, mean.expand_as(z), (var + self.eps).sqrt().expand_as(z)], 1)
+        return self.net(z)
+
+# %% ../nbs/04_pixelgan.ipynb #90a27b92
 class PixelGANAutoencoder(GenerativeModel):
     "PixelGAN autoencoder (Makhzani & Frey 2017): noisy encoder, PixelCNN decoder, adversarial prior on the code."
     def __init__(self, *, image_shape=(1, 28, 28),
@@ -125,18 +141,22 @@ class PixelGANAutoencoder(GenerativeModel):
                  n_categories: int = 30,       # K for the categorical code
                  cond: str|None = None,        # override the bias: 'spatial', 'global' or 'none' (no code at all)
                  ch: int = 32, layers: int = 4, # PixelCNN width and depth (depth sets the receptive field)
-                 noise_dim: int = 16, hidden: int = 512, lr: float = 1e-3, lr_adv: float = 2e-4):
+                 noise_dim: int = 16, hidden: int = 512, lr: float = 1e-3, lr_adv: float = 1e-3,
+                 batch_stats: bool = True,     # let the code discriminator see the batch's mean and std
+                 r1: float|None = None):       # R1 weight on the code discriminator (default 0 Gaussian, 10 categorical)
         super().__init__()
         if prior not in ('gaussian', 'categorical'): raise ValueError(f"prior must be 'gaussian' or 'categorical', got {prior!r}")
         C, H, W = image_shape
         if C != 1: raise ValueError("the PixelGAN autoencoder models binary grey-scale images (1 channel)")
         self.image_shape, self.prior, self.noise_dim, self.lr, self.lr_adv = tuple(image_shape), prior, noise_dim, lr, lr_adv
+        self.r1 = default(r1, 0. if prior == 'gaussian' else 10.)
+        if self.r1 < 0: raise ValueError(f"r1 must be >= 0, got {self.r1}")
         self.code_dim = z_dim if prior == 'gaussian' else n_categories
         self.cond = default(cond, 'spatial' if prior == 'gaussian' else 'global')
         self.decoder = PixelCNN(ch=ch, layers=layers, cond=self.cond, cond_dim=self.code_dim, size=H)
         if self.cond != 'none':
             self.E = MLP(H*W + noise_dim, hidden, hidden, self.code_dim)
-            self.D = MLP(self.code_dim, 256, 256, 1)
+            self.D = CodeDiscriminator(self.code_dim, 256, batch_stats)
 
     @property
     def uses_code(self) -> bool: return self.cond != 'none'
@@ -174,12 +194,21 @@ class PixelGANAutoencoder(GenerativeModel):
         rec = self.nll(x, self.code(x)).mean()              # phase 1: reconstruction through the PixelCNN
         self.update('ae', rec)
         z = self.code(x)                                     # phase 2: match q(z) to p(z) adversarially
-        d_loss = F.softplus(-self.D(self.sample_prior(len(x)))).mean() + F.softplus(self.D(z.detach())).mean()
+        prior = self.sample_prior(len(x)).requires_grad_(self.r1 > 0)
+        real = self.D(prior)
+        d_loss = F.softplus(-real).mean() + F.softplus(self.D(z.detach())).mean()
+        out = dict(rec=rec.detach(), d_loss=d_loss.detach())
+        if self.r1 > 0:                                      # R1: keep D flat at the prior's samples
+            g, = torch.autograd.grad(real.sum(), prior, create_graph=True)
+            r1 = g.pow(2).sum(1).mean(); d_loss = d_loss + self.r1/2*r1; out['r1'] = r1.detach()
         self.update('d', d_loss)
         with frozen(self.D):
             e_loss = F.softplus(-self.D(z)).mean()
             self.update('e_adv', e_loss)
-        return dict(rec=rec.detach(), d_loss=d_loss.detach(), e_adv=e_loss.detach())
+        out['e_adv'] = e_loss.detach()
+        if self.prior == 'categorical':                      # categories used by this batch: a collapse shows at once
+            out['cats'] = (torch.bincount(z.detach().argmax(1), minlength=self.code_dim) > 0).sum().float()
+        return out
 
 # %% ../nbs/04_pixelgan.ipynb #09d5a14c
 def binarized_mnist(verbose: bool = True) -> Data:
