@@ -54,7 +54,7 @@ def current_scale(device=None) -> str:
     if is_quick(): return 'quick'
     return 'cpu' if torch.device(default(device, default_device)).type == 'cpu' else 'gpu'
 
-# %% ../nbs/api/00_core.ipynb #467372f5
+# %% ../nbs/api/00_core.ipynb #ca895521
 @dataclass
 class Budget:
     "How much a training cell may spend: steps, batch size, a wall-clock cap and evaluation sizes."
@@ -71,7 +71,8 @@ class Budget:
         if self.batch_size < 1: raise ValueError(f"batch_size must be positive, got {self.batch_size}")
 
     def __str__(self):
-        cap = f", at most {self.seconds/60:.0f} min" if exists(self.seconds) else ''
+        t = self.seconds
+        cap = '' if not exists(t) else f", at most {t:.0f} s" if t < 120 else f", at most {t/60:.0f} min"
         return f"budget: {self.scale} ({self.steps} steps of batch {self.batch_size}{cap}; {self.n_eval} images for metrics)"
 
     def scaled(self, factor: float) -> 'Budget':

@@ -180,7 +180,10 @@ class PixelGANAutoencoder(GenerativeModel):
     def encode(self, x): return self.code(self.check(x))
     def decode(self, z, generator=None): return sample_pixelcnn(self.decoder, len(z), z, generator=generator)
     def sample(self, n: int): return self.decode(self.sample_prior(n)) if self.uses_code else sample_pixelcnn(self.decoder, n)
-    def cluster(self, x): return self.code(self.check(x)).argmax(1)
+    @property
+    def cluster(self):
+        "cluster(x): the category of images x; None for a Gaussian code, which has no clusters (so metrics skip it)."
+        return (lambda x: self.code(self.check(x)).argmax(1)) if self.prior == 'categorical' else None
     def reconstruct(self, x): return self.decode(self.encode(x))
 
     def nll(self, x, z=None):
