@@ -1,5 +1,8 @@
 """Write README.md from nbs/index.ipynb (markdown as is, visible code cells as code blocks).
 
+Links to notebooks become absolute links to the site's pages, so they work wherever the README is shown
+(the repository, the package index). Page names follow nbdev's rule: the numeric prefix is dropped.
+
     python tools/make_readme.py [--check]
 
 nbdev-readme does the same through Quarto; this script needs only Python, so the README can be kept in
@@ -9,7 +12,14 @@ import json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SITE = 'https://gae-book.github.io/gae_book/'
 HIDE = re.compile(r'^\s*#\s*\|\s*(hide|default_exp|export)', re.M)
+
+
+def page(nb_path: str) -> str:
+    "The site's page for a notebook path relative to nbs/ (`api/00_core` -> `api/core`), as nbdev names it."
+    *folders, name = nb_path.lower().split('/')
+    return '/'.join(folders + [re.sub(r'^\d+[a-zA-Z0-9]*_', '', name)])
 
 
 def render() -> str:
@@ -18,8 +28,7 @@ def render() -> str:
     for c in nb['cells']:
         src = ''.join(c['source']).strip('\n')
         if c['cell_type'] == 'markdown':
-            # links to chapters point into nbs/ from the repository's root
-            src = re.sub(r'\]\((?!https?://)([\w/.-]+\.ipynb)\)', r'](nbs/\1)', src)
+            src = re.sub(r'\]\((?!https?://)([\w/.-]+)\.ipynb\)', lambda m: f']({SITE}{page(m.group(1))}.html)', src)
             out.append(src)
         elif c['cell_type'] == 'code' and src and not HIDE.search(src):
             out.append(f"```python\n{src}\n```")
