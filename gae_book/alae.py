@@ -10,14 +10,10 @@ import math
 import torch
 from torch import nn
 import torch.nn.functional as F
-import matplotlib.pyplot as plt
-import ipywidgets as W
 from .core import exists, default
 from .blocks import MLP
 from .train import GenerativeModel, frozen, register
 from .metrics import features
-from .viz import show_grid
-from .widgets import _png, _decode
 
 # %% auto #0
 __all__ = ['unit_init', 'LatentReciprocity', 'ALAE', 'StyleLayer', 'EncoderLayer', 'StyleGenerator', 'StyleEncoder', 'StyleALAE',
@@ -295,11 +291,13 @@ def style_mixing_figure(model: StyleALAE,
                         crossover: int,          # first layer that takes its style from the columns
                         title: str|None = None, seed: int = 0):
     "A grid: top row decodes w_cols, left column w_rows, each cell the rows' styles before `crossover` and the columns' after."
+    from gae_book.viz import show_grid                 # figures and widgets: imported when used
+    from gae_book.widgets import decode_images
     R, K = len(w_rows), len(w_cols)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        top, left = _decode(model.decode, w_cols), _decode(model.decode, w_rows)
-        cells = _decode(model.decode, model.mix(w_rows.repeat_interleave(K, 0), w_cols.repeat(R, 1), crossover))
+        top, left = decode_images(model.decode, w_cols), decode_images(model.decode, w_rows)
+        cells = decode_images(model.decode, model.mix(w_rows.repeat_interleave(K, 0), w_cols.repeat(R, 1), crossover))
     blank = -torch.ones_like(top[:1])
     grid = torch.cat([blank, top] + [torch.cat([left[i:i + 1], cells[i*K:(i + 1)*K]]) for i in range(R)])
     res = model.res[crossover//2] if crossover < model.n_styles else None
@@ -309,6 +307,8 @@ def style_mixing_figure(model: StyleALAE,
 # %% ../nbs/07_alae.ipynb #95373116
 def style_mixing_widget(model: StyleALAE, x: torch.Tensor, zoom: int = 5, figure: bool = True):
     "Pick two images of `x` and a crossover layer: coarse styles from A, fine from B; returns the widget."
+    import matplotlib.pyplot as plt, ipywidgets as W   # figures and widgets: imported when used
+    from gae_book.widgets import png_grid, decode_images
     if len(x) < 2: raise ValueError("style mixing needs a pool of at least two images")
     with torch.no_grad(): w = torch.cat([model.encode(x[i:i + 500]) for i in range(0, len(x), 500)])
     if figure: style_mixing_figure(model, w[:4], w[4:10], crossover=min(4, model.n_styles - 1)); plt.show()
@@ -320,8 +320,8 @@ def style_mixing_widget(model: StyleALAE, x: torch.Tensor, zoom: int = 5, figure
         a, bb = w[ia.value:ia.value + 1], w[ib.value:ib.value + 1]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
-            out = [_decode(model.decode, a), _decode(model.decode, model.mix(a, bb, cut.value)), _decode(model.decode, bb)]
-        image.value = _png(torch.cat([x[ia.value:ia.value + 1].cpu(), *out, x[ib.value:ib.value + 1].cpu()]), nrow=5, zoom=zoom)
+            out = [decode_images(model.decode, a), decode_images(model.decode, model.mix(a, bb, cut.value)), decode_images(model.decode, bb)]
+        image.value = png_grid(torch.cat([x[ia.value:ia.value + 1].cpu(), *out, x[ib.value:ib.value + 1].cpu()]), nrow=5, zoom=zoom)
         label.value = (f'A &nbsp;|&nbsp; G(E(A)) &nbsp;|&nbsp; layers 0-{cut.value - 1} from A, {cut.value}-{model.n_styles - 1} '
                        f'from B &nbsp;|&nbsp; G(E(B)) &nbsp;|&nbsp; B')
     for s in (ia, ib, cut): s.observe(update, names='value')

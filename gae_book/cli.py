@@ -11,10 +11,11 @@ from pathlib import Path
 import torch
 from .core import default_device, seed_everything, is_quick
 from .data import mnist, shapes, image_folder
-from .train import find_models, model_budget, fit
+from .viz import save_grid
+from .train import find_models, model_budget, fit, load_model, capabilities
 
 # %% auto #0
-__all__ = ['train_cmd', 'list_cmd', 'bench_cmd', 'parser', 'main']
+__all__ = ['train_cmd', 'list_cmd', 'bench_cmd', 'sample_cmd', 'reconstruct_cmd', 'parser', 'main']
 
 # %% ../nbs/api/05_cli.ipynb #6f4775c6
 def _load_data(spec: list, size: int|None):
@@ -70,6 +71,37 @@ def bench_cmd(a) -> int:
           device=torch.device(a.device) if a.device else None, out=a.out)
     return 0
 
+def _run_model(run: str, device):
+    "The model of a run folder (or a checkpoint file), in eval mode."
+    path = Path(run)
+    ck = path/'checkpoint.pt' if path.is_dir() else path
+    if not ck.exists():
+        raise SystemExit(f"No checkpoint at {ck}: pass a run folder written by `gae-book train` (or its checkpoint.pt).")
+    return load_model(ck, device=device), (path if path.is_dir() else path.parent)
+
+def sample_cmd(a) -> int:
+    model, folder = _run_model(a.run, a.device)
+    if 'sample' not in capabilities(model):
+        raise SystemExit(f"{type(model).__name__} cannot sample from a prior; try `gae-book reconstruct {a.run}`.")
+    if a.n < 1: raise SystemExit("-n must be at least 1.")
+    seed_everything(a.seed)
+    out = save_grid(model.sample(a.n), a.out or folder/'sample.png', nrow=a.nrow or min(a.n, 8))
+    print(f"{type(model).__name__}: wrote {a.n} samples to {out}")
+    return 0
+
+def reconstruct_cmd(a) -> int:
+    model, folder = _run_model(a.run, a.device)
+    if 'reconstruct' not in capabilities(model):
+        raise SystemExit(f"{type(model).__name__} has no encoder to reconstruct with; try `gae-book sample {a.run}`.")
+    if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
+    data = _load_data(a.data, model.image_shape[-1])
+    if a.n < 1: raise SystemExit("-n must be at least 1.")
+    x = data.test.x[:a.n].to(model.device)
+    seed_everything(a.seed)
+    out = save_grid(torch.cat([x, model.reconstruct(x)]).cpu(), a.out or folder/'reconstructions.png', nrow=len(x))
+    print(f"{type(model).__name__}: wrote {len(x)} held-out images (top) and their reconstructions (bottom) to {out}")
+    return 0
+
 # %% ../nbs/api/05_cli.ipynb #7202f995
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='gae-book', description='Train and inspect the models of the gae_book textbook.')
@@ -94,9 +126,22 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument('--batch-size', type=int, default=64)
     bn.add_argument('--size', type=int, default=32, help='image size (default 32)')
     bn.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
-    bn.add_argument('--out', default='bench.json', help='JSON file for the results (default bench.json)')
+    bn.add_argument('--out', default='runs/bench/bench.json', help='JSON file for the results (default runs/bench/bench.json)')
     bn.add_argument('--offline', action='store_true', help='never download (MNIST falls back to the built-in digits)')
     bn.set_defaults(func=bench_cmd)
+    for name, fn, what in (('sample', sample_cmd, 'samples of a trained run as a PNG grid'),
+                           ('reconstruct', reconstruct_cmd, 'held-out images and their reconstructions by a trained run')):
+        c = sub.add_parser(name, help=what)
+        c.add_argument('run', help='run folder written by `gae-book train` (or its checkpoint.pt)')
+        c.add_argument('-n', type=int, default=64 if name == 'sample' else 16, help='how many images')
+        c.add_argument('--out', default=None, help=f'PNG file (default RUN/{"sample" if name == "sample" else "reconstructions"}.png)')
+        c.add_argument('--seed', type=int, default=0)
+        c.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
+        if name == 'sample': c.add_argument('--nrow', type=int, default=None, help='images per row (default 8)')
+        else:
+            c.add_argument('--data', nargs='+', default=['mnist'], metavar='KIND', help='mnist (default), shapes, or folder PATH')
+            c.add_argument('--offline', action='store_true', help='never download')
+        c.set_defaults(func=fn)
     l = sub.add_parser('list', help='list the models')
     l.set_defaults(func=list_cmd)
     return p

@@ -13,7 +13,8 @@ import torch
 
 # %% auto #0
 __all__ = ['SCALES', 'exists', 'default', 'default_device', 'seed_everything', 'is_quick', 'current_scale', 'Budget', 'budget',
-           'progress_bar', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'runs_root', 'fingerprint']
+           'progress_bar', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'runs_root', 'fingerprint',
+           'lazy_module']
 
 # %% ../nbs/api/00_core.ipynb #933abc0a
 def exists(x) -> bool:
@@ -157,3 +158,15 @@ def fingerprint(*parts) -> str:
     h = hashlib.sha1()
     for p in parts: h.update(repr(p).encode()); h.update(b'\0')
     return h.hexdigest()[:10]
+
+# %% ../nbs/api/00_core.ipynb #4c94043c
+class lazy_module:
+    "A module that is imported on first attribute access (e.g. `plt = lazy_module('matplotlib.pyplot')`)."
+    def __init__(self, name: str): self.__dict__['_name'] = name
+    def _load(self):
+        if '_mod' not in self.__dict__:
+            import importlib
+            self.__dict__['_mod'] = importlib.import_module(self.__dict__['_name'])
+        return self.__dict__['_mod']
+    def __getattr__(self, k): return getattr(self._load(), k)
+    def __repr__(self): return f"lazy_module({self.__dict__['_name']!r})"

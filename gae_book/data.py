@@ -259,7 +259,7 @@ class Batches:
         self.n = len(data)
         if self.n == 0: raise ValueError("Batches: the dataset is empty.")
         if batch_size > self.n:
-            raise ValueError(f"batch_size {batch_size} is larger than the dataset ({self.n} images); lower it.")
+            raise ValueError(f"batch_size {batch_size} is larger than the dataset ({self.n} images): lower it (--batch-size on the command line, batch_size= in budget(...) or Batches(...)).")
         if isinstance(data, ImageSet):
             self._x = data.x.to(self.device)
             self._y = data.y.to(self.device) if exists(data.y) else None

@@ -6,7 +6,7 @@ Docs: https://gae-book.github.io/gae_book/api/train.html.md"""
 
 # %% ../nbs/api/03_train.ipynb #f3ed81ed
 from __future__ import annotations
-import time, json, math, random, inspect, importlib, contextlib, signal, threading
+import time, json, math, random, inspect, importlib, contextlib, functools, signal, threading
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -17,11 +17,48 @@ from .data import Batches, Data, ImageSet, check_images
 from .viz import save_grid
 
 # %% auto #0
-__all__ = ['MODELS', 'GenerativeModel', 'frozen', 'capabilities', 'History', 'class_path', 'model_checkpoint', 'load_model',
-           'save_model', 'auto_run_dir', 'NonFiniteLoss', 'fit', 'ModelEntry', 'register', 'find_models',
-           'model_budget']
+__all__ = ['INFERENCE', 'MODELS', 'GenerativeModel', 'frozen', 'capabilities', 'moved', 'History', 'class_path',
+           'model_checkpoint', 'load_model', 'save_model', 'auto_run_dir', 'NonFiniteLoss', 'check_resumable', 'fit',
+           'ModelEntry', 'register', 'find_models', 'model_budget']
 
 # %% ../nbs/api/03_train.ipynb #365f90b1
+INFERENCE = ('sample', 'generate', 'encode', 'decode', 'reconstruct', 'cluster')
+
+def _inference(f):
+    "Run a public inference method in eval mode without autograd, unless inside `train_step` or `differentiable()`."
+    @functools.wraps(f)
+    def run(self, *args, **kwargs):
+        if self.__dict__.get('_grad_depth', 0): return f(self, *args, **kwargs)
+        was = self.training
+        if was: self.train(False)
+        try:
+            with torch.no_grad(): return f(self, *args, **kwargs)
+        finally:
+            if was: self.train(True)
+    run._inference = True
+    return run
+
+def _training(f):
+    "Mark the duration of `train_step`: inference methods called inside it stay differentiable and in train mode."
+    @functools.wraps(f)
+    def step(self, *args, **kwargs):
+        with self.differentiable(): return f(self, *args, **kwargs)
+    step._training = True
+    return step
+
+def _init_doc(cls) -> str|None:
+    "A docstring for `cls.__init__` listing every argument, its default and its comment (what `help()` shows)."
+    try:
+        from fastcore.docments import docments
+        d = docments(cls.__init__, full=True)
+    except Exception: return None
+    lines = [f"Build a {cls.__name__}; keyword arguments only:"]
+    for name, info in d.items():
+        if name in ('self', 'return'): continue
+        dflt = '' if info['default'] is inspect.Parameter.empty else f" = {info['default']!r}"
+        lines.append(f"    {name}{dflt}" + (f"  -- {info['docment']}" if info['docment'] else ''))
+    return '\n'.join(lines)
+
 def _full_kwargs(cls, kwargs: dict) -> dict:
     "Constructor arguments with defaults filled in, so equal models have equal records."
     try: sig = inspect.signature(cls.__init__)
@@ -46,6 +83,23 @@ class GenerativeModel(nn.Module):
         obj = super().__new__(cls)
         object.__setattr__(obj, '_init_kwargs', _full_kwargs(cls, kwargs))
         return obj
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        for name in INFERENCE:
+            f = cls.__dict__.get(name)
+            if inspect.isfunction(f) and not getattr(f, '_inference', False): setattr(cls, name, _inference(f))
+        f = cls.__dict__.get('train_step')
+        if inspect.isfunction(f) and not getattr(f, '_training', False): cls.train_step = _training(f)
+        init = cls.__dict__.get('__init__')
+        if inspect.isfunction(init) and not init.__doc__: init.__doc__ = _init_doc(cls)
+
+    @contextlib.contextmanager
+    def differentiable(self):
+        "Within the block, sample/encode/decode/... build autograd graphs and keep the model's mode."
+        object.__setattr__(self, '_grad_depth', self.__dict__.get('_grad_depth', 0) + 1)
+        try: yield self
+        finally: object.__setattr__(self, '_grad_depth', self.__dict__['_grad_depth'] - 1)
 
     def configure_optimizers(self) -> dict:
         "Name -> optimizer. Called once, on first use, after the model is on its device."
@@ -75,6 +129,7 @@ class GenerativeModel(nn.Module):
         "Check that `x` are images this model accepts (shape, channels, range), with a clear error if not."
         return check_images(x, self.image_shape, what=f"{type(self).__name__}: {what}")
 
+    @_inference
     def reconstruct(self, x):
         "decode(encode(x)), for models that have both."
         return self.decode(self.encode(x))
@@ -110,6 +165,12 @@ def capabilities(model) -> set:
     if callable(getattr(model, 'reconstruct', None)) and ({'encode', 'decode'} <= have or
             type(model).reconstruct is not GenerativeModel.reconstruct): have.add('reconstruct')
     return have
+
+def moved(model: nn.Module, fn) -> set:
+    "Names of the top-level submodules whose parameters `fn()` changes: which networks a step trains (buffers such as batch-norm statistics do not count)."
+    before = {k: p.detach().clone() for k, p in model.named_parameters()}
+    fn()
+    return {k.split('.')[0] for k, p in model.named_parameters() if not torch.equal(p.detach(), before[k])}
 
 # %% ../nbs/api/03_train.ipynb #71f2959f
 @dataclass
@@ -178,7 +239,7 @@ def model_checkpoint(model: GenerativeModel, **extra) -> dict:
     return dict(cls=class_path(type(model)), kwargs=model.hparams(), model=model.state_dict(), **extra)
 
 def load_model(path_or_ckpt, device=None) -> GenerativeModel:
-    "Rebuild a model saved by `fit` or `save_model` (only classes from the gae_book package are loaded)."
+    "Rebuild a model saved by `fit` or `save_model`, in eval mode (only classes from the gae_book package are loaded)."
     ck = path_or_ckpt if isinstance(path_or_ckpt, dict) else load_checkpoint(path_or_ckpt)
     if 'cls' not in ck or 'model' not in ck:
         raise CheckpointError("This checkpoint has no model class or weights; was it written by gae_book's fit or save_model?")
@@ -188,7 +249,7 @@ def load_model(path_or_ckpt, device=None) -> GenerativeModel:
     cls = getattr(importlib.import_module(mod), name)
     model = cls(**ck['kwargs'])
     model.load_state_dict(ck['model'])
-    return model.to(default(device, default_device))
+    return model.to(default(device, default_device)).eval()
 
 def save_model(model: GenerativeModel, path) -> Path:
     "Save a model (class, arguments, weights) so that `load_model` can rebuild it."
@@ -210,7 +271,7 @@ def auto_run_dir(model: GenerativeModel, data, bud: Budget, seed: int = 0, name:
     with torch.no_grad():                        # the initial weights, so the seed used to build the model counts
         init = [round(float(p.double().sum()), 6) for p in model.parameters()]
     tag = fingerprint(type(model).__qualname__, sorted(model.hparams().items()), src, _data_tag(data),
-                      bud.steps, bud.batch_size, seed, init)
+                      bud.steps, bud.batch_size, seed, init, *([bud.seconds] if exists(bud.seconds) else []))
     return runs_root(bud.scale)/f"{default(name, type(model).__name__.lower())}-{tag}"
 
 # %% ../nbs/api/03_train.ipynb #2af295cd
@@ -231,6 +292,34 @@ def _deferred_interrupt():
     finally: signal.signal(signal.SIGINT, old)
 
 # %% ../nbs/api/03_train.ipynb #247f9d6e
+def _plain(v):
+    "Arguments as plain data, so that a tuple and the list a checkpoint gives back compare equal."
+    if isinstance(v, (tuple, list, torch.Size)): return [_plain(u) for u in v]
+    if isinstance(v, dict): return {k: _plain(u) for k, u in v.items()}
+    return v
+
+_RUN_KEYS = ('cls', 'kwargs', 'model', 'opts', 'batches', 'rng', 'history')
+
+def check_resumable(ck: dict, model: GenerativeModel, data_tag: str|None = None, path='the checkpoint'):
+    "Refuse, with a message naming what differs, to resume `model` from a checkpoint of another model, run or data."
+    missing = [k for k in _RUN_KEYS if k not in ck]
+    if missing:
+        raise CheckpointError(f"{path} is not a training run of fit (it lacks {', '.join(missing)}; it holds "
+                              f"{', '.join(map(str, ck)) or 'nothing'}). Use another run folder, or rebuild the model "
+                              f"it holds with load_model.")
+    if ck['cls'] != class_path(type(model)):
+        raise CheckpointError(f"{path} holds a run of {ck['cls']}, not of {class_path(type(model))}. Use another run "
+                              f"folder, or build the same model to resume it.")
+    mine, theirs = _plain(model.hparams()), _plain(ck['kwargs'])
+    diff = [f"{k}={theirs.get(k, '(unset)')!r} in the checkpoint, {mine.get(k, '(unset)')!r} here"
+            for k in sorted(set(mine) | set(theirs)) if mine.get(k, '(unset)') != theirs.get(k, '(unset)')]
+    if diff:
+        raise CheckpointError(f"{path} was trained with other arguments: " + '; '.join(diff) + ". Build the model with "
+                              f"the checkpoint's arguments to resume it, or use another run folder (resume=False starts over).")
+    if exists(data_tag) and ck.get('data') not in (None, data_tag):
+        raise CheckpointError(f"{path} was trained on other data ({ck['data']}) than this run's ({data_tag}). "
+                              f"Use another run folder, or the same data to resume it.")
+
 def _summary_line(hist: History) -> str:
     last = ', '.join(f"{k} {v:.4g}" for k, v in hist.last(min(100, max(1, hist.step))).items())
     return f"{hist.step} steps in {hist.seconds:.0f} s ({hist.steps_per_s:.1f} steps/s); last losses: {last}"
@@ -267,9 +356,11 @@ def fit(model: GenerativeModel,
     # fixed inputs for snapshots, taken without touching the training streams
     fixed_x = next(iter(Batches(batches.data, min(n_snapshot, batches.n), seed=12345, device=device)))[0]
     hist = History(scale=bud.scale)
+    data_tag = _data_tag(batches.data) if ckpt_path else None
     seed_everything(seed)
     if ckpt_path and resume and ckpt_path.exists():
         ck = load_checkpoint(ckpt_path, map_location=device)
+        check_resumable(ck, model, data_tag, ckpt_path)
         model.load_state_dict(ck['model'])
         for k, o in model.opts.items(): o.load_state_dict(ck['opts'][k])
         batches.load_state_dict(ck['batches']); _set_rng_state(ck['rng'])
@@ -312,7 +403,7 @@ def fit(model: GenerativeModel,
                                 f"{'the checkpoint of step ' + str(last_good[0]) if last_good else 'any checkpoint'}. "
                                 f"Lower the learning rate.")
         save_checkpoint(model_checkpoint(model, opts={k: o.state_dict() for k, o in model.opts.items()},
-                        batches=batches.state_dict(), rng=_rng_state(), history=hist.state_dict(),
+                        batches=batches.state_dict(), rng=_rng_state(), history=hist.state_dict(), data=data_tag,
                         budget=dict(steps=bud.steps, batch_size=bud.batch_size, scale=bud.scale)), ckpt_path)
         last_good = (hist.step, ckpt_path)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 import torch
-import matplotlib.pyplot as plt
-from torchvision.utils import make_grid, save_image
-from .core import exists, default
+from .core import exists, default, lazy_module
+_plt = lazy_module('matplotlib.pyplot')            # imported on first use: training never needs them
+_tv = lazy_module('torchvision.utils')
 
 # %% auto #0
 __all__ = ['to_grid', 'show_grid', 'save_grid', 'show_grids', 'show_rows', 'show_reconstructions', 'lerp_codes',
@@ -23,7 +23,7 @@ def to_grid(x: torch.Tensor,   # (N,C,H,W) images in [-1, 1]
             pad: int = 2) -> np.ndarray:
     "Images as one (H, W, C) numpy grid in [0, 1], ready for `imshow`."
     x = x.detach().float().cpu()
-    g = make_grid(x, nrow=nrow, padding=pad, normalize=True, value_range=(-1, 1), pad_value=1.0)
+    g = _tv.make_grid(x, nrow=nrow, padding=pad, normalize=True, value_range=(-1, 1), pad_value=1.0)
     return g.permute(1, 2, 0).numpy()
 
 def _imshow(ax, g):
@@ -38,7 +38,7 @@ def show_grid(x: torch.Tensor, nrow: int = 8, title: str|None = None, ax=None, s
     g = to_grid(x, nrow)
     if ax is None:
         rows = int(np.ceil(len(x)/nrow))
-        _, ax = plt.subplots(figsize=(max(2, nrow*scale), max(1, rows*scale) + (0.3 if title else 0)))
+        _, ax = _plt.subplots(figsize=(max(2, nrow*scale), max(1, rows*scale) + (0.3 if title else 0)))
     _imshow(ax, g)
     if title: ax.set_title(title, fontsize=10)
     return ax
@@ -46,7 +46,7 @@ def show_grid(x: torch.Tensor, nrow: int = 8, title: str|None = None, ax=None, s
 def save_grid(x: torch.Tensor, path, nrow: int = 8) -> Path:
     "Save images as a PNG grid."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(x.detach().float().cpu(), path, nrow=nrow, normalize=True, value_range=(-1, 1), pad_value=1.0)
+    _tv.save_image(x.detach().float().cpu(), path, nrow=nrow, normalize=True, value_range=(-1, 1), pad_value=1.0)
     return path
 
 # %% ../nbs/api/02_viz.ipynb #b7121542
@@ -55,7 +55,7 @@ def show_grids(grids: dict, nrow: int = 8, scale: float = 0.3, suptitle: str|Non
     k = len(grids)
     first = next(iter(grids.values()))
     rows = int(np.ceil(len(first)/nrow))
-    fig, axs = plt.subplots(1, k, figsize=(k*nrow*scale + 0.2*k, rows*scale + 0.5), squeeze=False)
+    fig, axs = _plt.subplots(1, k, figsize=(k*nrow*scale + 0.2*k, rows*scale + 0.5), squeeze=False)
     for ax, (name, x) in zip(axs[0], grids.items()): show_grid(x, nrow, name, ax)
     if suptitle: fig.suptitle(suptitle, fontsize=11)
     fig.tight_layout()
@@ -67,7 +67,7 @@ def show_rows(rows: dict,               # row label -> images (N,C,H,W); all row
               title: str|None = None):
     "Labelled rows of images: originals over reconstructions, or one interpolation strip per row."
     n = max(len(v) for v in rows.values())
-    fig, axs = plt.subplots(len(rows), 1, figsize=(n*scale + 1.6, len(rows)*scale + (0.4 if title else 0.1)), squeeze=False)
+    fig, axs = _plt.subplots(len(rows), 1, figsize=(n*scale + 1.6, len(rows)*scale + (0.4 if title else 0.1)), squeeze=False)
     for ax, (label, x) in zip(axs[:, 0], rows.items()):
         _imshow(ax, to_grid(x, nrow=n, pad=1))
         ax.set_ylabel(label, rotation=0, ha='right', va='center', fontsize=9)
@@ -108,7 +108,7 @@ def plot_losses(losses,                  # a History, or a dict name -> per-step
     losses = getattr(losses, 'losses', losses)
     groups = default(groups, lambda: {n: [n] for n in losses})
     n = len(groups); ncols = min(ncols, n); nrows = int(np.ceil(n/ncols))
-    fig, axs = plt.subplots(nrows, ncols, figsize=(3.2*ncols, 2.4*nrows), squeeze=False)
+    fig, axs = _plt.subplots(nrows, ncols, figsize=(3.2*ncols, 2.4*nrows), squeeze=False)
     for ax in axs.flat[n:]: ax.axis('off')
     for ax, (panel, names) in zip(axs.flat, groups.items()):
         settled = []
@@ -134,13 +134,13 @@ def scatter_codes(z, labels=None, ax=None, title: str|None = None, s: float = 3,
     "Scatter 2-D codes coloured by label (digits get ten colours)."
     z = torch.as_tensor(z).detach().cpu().numpy()
     if z.shape[1] != 2: raise ValueError(f"scatter_codes draws 2-D codes; got {z.shape[1]} dimensions (project them first).")
-    if ax is None: _, ax = plt.subplots(figsize=(4, 4))
+    if ax is None: _, ax = _plt.subplots(figsize=(4, 4))
     if labels is None: ax.scatter(z[:, 0], z[:, 1], s=s, alpha=0.6)
     else:
         labels = torch.as_tensor(labels).cpu().numpy()
         for c in np.unique(labels):
             m = labels == c
-            ax.scatter(z[m, 0], z[m, 1], s=s, alpha=0.6, color=plt.cm.tab10(int(c) % 10), label=str(c))
+            ax.scatter(z[m, 0], z[m, 1], s=s, alpha=0.6, color=_plt.cm.tab10(int(c) % 10), label=str(c))
         if legend: ax.legend(markerscale=3, fontsize=7, loc='upper right', ncol=2, framealpha=0.6)
     ax.set_aspect('equal', adjustable='box')
     if title: ax.set_title(title, fontsize=10)

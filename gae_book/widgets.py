@@ -15,11 +15,12 @@ from .core import exists, default
 from .viz import to_grid, show_rows, lerp_codes
 
 # %% auto #0
-__all__ = ['latent_directions', 'traversal_figure', 'latent_sliders', 'interpolation_figure', 'interpolation_widget',
-           'attribute_direction', 'attribute_figure', 'attribute_widget', 'category_style_widget']
+__all__ = ['png_grid', 'decode_images', 'latent_directions', 'traversal_figure', 'latent_sliders', 'interpolation_figure',
+           'interpolation_widget', 'attribute_direction', 'attribute_figure', 'attribute_widget',
+           'category_style_widget']
 
 # %% ../nbs/api/06_widgets.ipynb #377d3614
-def _png(x: torch.Tensor, nrow: int, zoom: int = 4) -> bytes:
+def png_grid(x: torch.Tensor, nrow: int, zoom: int = 4) -> bytes:
     "Images in [-1, 1] -> a PNG grid, enlarged `zoom` times with crisp pixels."
     from PIL import Image
     g = (to_grid(x, nrow=nrow, pad=1)*255).round().astype(np.uint8)
@@ -27,7 +28,8 @@ def _png(x: torch.Tensor, nrow: int, zoom: int = 4) -> bytes:
     im = im.resize((im.width*zoom, im.height*zoom), Image.NEAREST)
     buf = io.BytesIO(); im.save(buf, format='png'); return buf.getvalue()
 
-def _decode(decode, z) -> torch.Tensor:
+def decode_images(decode, z) -> torch.Tensor:
+    "Decoded images for codes `z`, on the CPU, clamped to [-1, 1], without autograd."
     with torch.no_grad(): return decode(z).detach().float().cpu().clamp(-1, 1)
 
 # %% ../nbs/api/06_widgets.ipynb #89028357
@@ -51,7 +53,7 @@ def traversal_figure(decode, codes: torch.Tensor, k: int = 6, steps: int = 9, sp
     dev_codes = codes
     for i in range(len(dirs)):
         z = z0 + s[:, None]*sd[i]*dirs[i]
-        rows[f'direction {i + 1}'] = _decode(decode, z.to(dev_codes.device, codes.dtype))
+        rows[f'direction {i + 1}'] = decode_images(decode, z.to(dev_codes.device, codes.dtype))
     return show_rows(rows, scale=0.45, title=default(title, f'one code moved along the principal directions of the codes, -{span} to +{span} sd'))
 
 def latent_sliders(decode,                     # codes (N, D) -> images
@@ -73,7 +75,7 @@ def latent_sliders(decode,                     # codes (N, D) -> images
     image = W.Image(format='png')
     def update(*_):
         z = starts[pick.value] + sum(s.value*sd[i]*dirs[i] for i, s in enumerate(sliders))
-        image.value = _png(_decode(decode, z[None].to(codes.device, codes.dtype)), nrow=1, zoom=zoom)
+        image.value = png_grid(decode_images(decode, z[None].to(codes.device, codes.dtype)), nrow=1, zoom=zoom)
     def do_reset(_):
         for s in sliders: s.value = 0.0
     for w in (pick, *sliders): w.observe(update, names='value')
@@ -88,7 +90,7 @@ def interpolation_figure(encode, decode, xa: torch.Tensor, xb: torch.Tensor, ste
     t = torch.linspace(0, 1, steps).view(steps, 1, 1, 1)
     rows = {}
     for i in range(len(xa)):
-        rows[f'pair {i + 1}: latent'] = _decode(decode, path[i])
+        rows[f'pair {i + 1}: latent'] = decode_images(decode, path[i])
         rows[f'pair {i + 1}: pixels'] = ((1 - t)*xa[i].cpu() + t*xb[i].cpu())
     return show_rows(rows, scale=0.45, title=default(title, 'straight latent paths (decoded) vs pixel cross-fades'))
 
@@ -110,12 +112,12 @@ def interpolation_widget(encode, decode, x: torch.Tensor, steps: int = 9, figure
         return cache[i]
     def update_t(*_):
         za, zb = codes(ia.value), codes(ib.value)
-        lat = _decode(decode, (1 - t.value)*za + t.value*zb)
+        lat = decode_images(decode, (1 - t.value)*za + t.value*zb)
         pix = ((1 - t.value)*x[ia.value:ia.value + 1] + t.value*x[ib.value:ib.value + 1]).cpu()
-        now.value = _png(torch.cat([x[ia.value:ia.value + 1].cpu(), lat, pix, x[ib.value:ib.value + 1].cpu()]), nrow=4, zoom=zoom)
+        now.value = png_grid(torch.cat([x[ia.value:ia.value + 1].cpu(), lat, pix, x[ib.value:ib.value + 1].cpu()]), nrow=4, zoom=zoom)
     def update_pair(*_):
         path = lerp_codes(codes(ia.value), codes(ib.value), steps)[0]
-        strip.value = _png(_decode(decode, path), nrow=steps, zoom=3)
+        strip.value = png_grid(decode_images(decode, path), nrow=steps, zoom=3)
         update_t()
     for w in (ia, ib): w.observe(update_pair, names='value')
     t.observe(update_t, names='value')
@@ -131,7 +133,7 @@ def attribute_direction(codes: torch.Tensor, in_a, in_b) -> torch.Tensor:
 def attribute_figure(decode, codes: torch.Tensor, direction: torch.Tensor, alphas=(0, 0.2, 0.4, 0.6, 0.8, 1.0),
                      names=('A', 'B'), n: int = 6, title: str|None = None):
     "Static figure: each row one image's code plus alpha * direction, for each alpha."
-    rows = {f'image {i + 1}': _decode(decode, codes[i:i + 1] + torch.tensor(alphas, dtype=codes.dtype, device=codes.device)[:, None]*direction.to(codes)) for i in range(min(n, len(codes)))}
+    rows = {f'image {i + 1}': decode_images(decode, codes[i:i + 1] + torch.tensor(alphas, dtype=codes.dtype, device=codes.device)[:, None]*direction.to(codes)) for i in range(min(n, len(codes)))}
     a = ', '.join(f'{v:g}' for v in alphas)
     return show_rows(rows, scale=0.5, title=default(title, f'z + alpha (mean {names[1]} - mean {names[0]}), alpha = {a}'))
 
@@ -144,7 +146,7 @@ def attribute_widget(encode, decode, x: torch.Tensor, in_a, in_b, names=('A', 'B
     if figure: attribute_figure(decode, za, d, names=names, n=min(n, 6)); plt.show()
     alpha = W.FloatSlider(value=0.0, min=-span, max=span, step=0.05, description='alpha')
     image = W.Image(format='png')
-    def update(*_): image.value = _png(_decode(decode, za + alpha.value*d.to(za)), nrow=len(za), zoom=zoom)
+    def update(*_): image.value = png_grid(decode_images(decode, za + alpha.value*d.to(za)), nrow=len(za), zoom=zoom)
     alpha.observe(update, names='value'); update()
     return W.VBox([W.HTML(f'images of group <b>{names[0]}</b>, moved by alpha times (mean code of <b>{names[1]}</b> '
                           f'- mean code of <b>{names[0]}</b>)'), alpha, image])
@@ -171,7 +173,7 @@ def category_style_widget(decode,                 # (n, K + S) codes -> images
         rows = {}
         for i in range(min(10, n_categories)):
             c = torch.zeros(8, n_categories + style_dim); c[:, i] = 1; c[:, n_categories:] = styles
-            rows[labels[i]] = _decode(decode, c)
+            rows[labels[i]] = decode_images(decode, c)
         show_rows(rows, scale=0.45, title='rows: categories; columns: the same eight style codes'); plt.show()
     pick = W.Dropdown(options=[(l, i) for i, l in enumerate(labels)], value=0, description='category')
     sliders = [W.FloatSlider(value=0.0, min=-span, max=span, step=0.1, description=f'style {i + 1}')
@@ -184,7 +186,7 @@ def category_style_widget(decode,                 # (n, K + S) codes -> images
         for i, s in enumerate(sliders): style[i] = s.value
         with torch.random.fork_rng():
             torch.manual_seed(seed['value'])
-            image.value = _png(_decode(decode, code(pick.value, style)), nrow=n, zoom=zoom)
+            image.value = png_grid(decode_images(decode, code(pick.value, style)), nrow=n, zoom=zoom)
     def reseed(_): seed['value'] += 1; update()
     for w in (pick, *sliders): w.observe(update, names='value')
     again.on_click(reseed)

@@ -68,3 +68,32 @@ def test_bench_writes_its_json(tmp_path):
     assert all(row['steps_per_s'] > 0 for row in res['results']) and res['torch'] and res['device']
     r = gae_book('bench', '--models', 'nosuchmodel', cwd=tmp_path)
     assert r.returncode != 0 and 'Unknown model' in r.stderr
+
+
+def test_sample_and_reconstruct_from_a_run(tmp_path):
+    r = gae_book('train', 'vae', '--steps', '3', '--out', 'run', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = gae_book('sample', 'run', '-n', '8', cwd=tmp_path)
+    assert r.returncode == 0 and (tmp_path/'run'/'sample.png').exists(), r.stderr
+    r = gae_book('reconstruct', 'run', '-n', '4', '--out', 'rec.png', '--offline', cwd=tmp_path)
+    assert r.returncode == 0 and (tmp_path/'rec.png').exists(), r.stderr
+    r = gae_book('sample', 'no/such/run', cwd=tmp_path)
+    assert r.returncode != 0 and 'No checkpoint' in r.stderr
+    r = gae_book('train', 'gan', '--steps', '2', '--out', 'gan', '--no-progress', cwd=tmp_path)
+    r = gae_book('reconstruct', 'gan', cwd=tmp_path)
+    assert r.returncode != 0 and 'gae-book sample' in r.stderr
+
+
+def test_errors_name_the_flag_to_change(tmp_path):
+    from PIL import Image
+    import numpy as np
+    (tmp_path/'imgs').mkdir()
+    for i in range(12): Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(tmp_path/'imgs'/f'{i}.png')
+    r = gae_book('train', 'ae', '--data', 'folder', 'imgs', '--size', '32', '--steps', '2', cwd=tmp_path)
+    assert r.returncode != 0 and '--batch-size' in r.stderr
+
+
+def test_bench_writes_into_its_run_folder(tmp_path):
+    r = gae_book('bench', '--models', 'ae', '--steps', '1', '--warmup', '0', '--batch-size', '8', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path/'runs'/'bench'/'bench.json').exists() and not (tmp_path/'bench.json').exists()

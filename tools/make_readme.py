@@ -31,7 +31,9 @@ def render() -> str:
             src = re.sub(r'\]\((?!https?://)([\w/.-]+)\.ipynb\)', lambda m: f']({SITE}{page(m.group(1))}.html)', src)
             out.append(src)
         elif c['cell_type'] == 'code' and src and not HIDE.search(src):
-            out.append(f"```python\n{src}\n```")
+            if out and out[-1].startswith('```python\n'):     # consecutive code cells read as one block
+                out[-1] = out[-1][:-len('\n```')] + f"\n{src}\n```"
+            else: out.append(f"```python\n{src}\n```")
     text = '\n\n'.join(out) + '\n'
     return "<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->\n\n" + text
 

@@ -1,0 +1,116 @@
+"""The model contract, checked the same way for every registered model (quick scale, offline).
+
+A new model that registers itself is covered here without touching this file: inference runs without autograd
+and restores the model's mode, a training step moves parameters and returns finite scalar losses, a checkpoint
+rebuilds an identical model in eval mode, resuming a run with other arguments is refused with a message naming
+them, and `gae-book train NAME --steps 2` works.
+"""
+import functools, math
+import pytest
+import torch
+from gae_book.core import CheckpointError, seed_everything
+from gae_book.data import mnist
+from gae_book.train import capabilities, find_models, fit, load_model, save_model
+
+MODELS = find_models()
+
+
+@functools.lru_cache(maxsize=None)
+def data_for(name):
+    own = getattr(MODELS[name].make, 'data', None)       # a model may bring its own version of MNIST
+    return own() if own is not None else mnist()
+
+
+def build(name, **kw):
+    seed_everything(0)
+    return MODELS[name].make(data_for(name), **kw)
+
+
+def ready(model, x):
+    "Models that sample from a pool of codes need to see some first."
+    if callable(getattr(model, 'remember', None)): model.remember(x)
+    return model
+
+
+@pytest.mark.parametrize('name', sorted(MODELS))
+def test_inference_is_gradient_free_and_keeps_the_mode(name):
+    m = build(name)
+    x = data_for(name).test.x[:4].to(m.device)
+    ready(m, x)
+    caps = capabilities(m)
+    assert caps, f'{name} offers none of sample/encode/decode/reconstruct'
+    m.train()
+    if 'sample' in caps:
+        s = m.sample(2)
+        assert s.shape == (2, *m.image_shape) and not s.requires_grad
+    if 'encode' in caps:
+        z = m.encode(x)
+        assert len(z) == 4 and not z.requires_grad
+        if 'decode' in caps:
+            r = m.decode(z)
+            assert r.shape == x.shape and not r.requires_grad
+    if 'reconstruct' in caps:
+        assert m.reconstruct(x).shape == x.shape
+    assert m.training, 'an inference call left the model in eval mode'
+    assert 'keyword arguments' in (type(m).__init__.__doc__ or ''), 'help() would not list the arguments'
+
+
+@pytest.mark.parametrize('name', sorted(MODELS))
+def test_a_train_step_moves_parameters_and_returns_finite_losses(name):
+    m = build(name)
+    x = data_for(name).train.x[:8].to(m.device)
+    y = data_for(name).train.y[:8].to(m.device)
+    before = {k: p.detach().clone() for k, p in m.named_parameters()}
+    m.train()
+    losses = m.train_step(x, y)
+    assert losses and all(torch.is_tensor(v) and v.numel() == 1 and math.isfinite(float(v)) for v in losses.values())
+    assert not any(v.requires_grad for v in losses.values()), 'losses must be detached'
+    moved = [k for k, p in m.named_parameters() if not torch.equal(p.detach(), before[k])]
+    assert moved, f'{name}: no parameter changed in a training step'
+
+
+@pytest.mark.parametrize('name', sorted(MODELS))
+def test_checkpoint_round_trip_restores_identical_outputs(name, tmp_path):
+    m = build(name)
+    x = data_for(name).test.x[:3].to(m.device)
+    m.train(); m.train_step(data_for(name).train.x[:8].to(m.device), data_for(name).train.y[:8].to(m.device))
+    ready(m, x)
+    m2 = ready(load_model(save_model(m, tmp_path/'m.pt'), device=m.device), x)
+    assert not m2.training, 'load_model returns a model in eval mode'
+    m.eval()
+    caps = capabilities(m)
+    if 'encode' in caps:                                  # seeded: some encoders draw noise (PixelGAN's)
+        torch.manual_seed(1); a = m.encode(x)
+        torch.manual_seed(1); b = m2.encode(x)
+        assert torch.equal(a, b)
+    else:
+        torch.manual_seed(1); a = m.sample(1)
+        torch.manual_seed(1); b = m2.sample(1)
+        assert torch.equal(a, b)
+
+
+def _changed_argument(hp: dict):
+    "One constructor argument changed (a learning rate if there is one), to build a model the run does not match."
+    for k in ('lr', 'z_dim', 'ch'):
+        if isinstance(hp.get(k), (int, float)) and not isinstance(hp.get(k), bool): return k, hp[k]*2
+    k = next(k for k, v in hp.items() if isinstance(v, (int, float)) and not isinstance(v, bool))
+    return k, hp[k] + 1
+
+
+@pytest.mark.parametrize('name', sorted(MODELS))
+def test_resuming_with_other_arguments_is_refused(name, tmp_path):
+    m = build(name)
+    fit(m, data_for(name), 1, run_dir=tmp_path, progress=False, verbose=False, n_snapshot=2)
+    k, v = _changed_argument(m.hparams())
+    other = type(m)(**{**m.hparams(), k: v})
+    with pytest.raises(CheckpointError, match=k):
+        fit(other, data_for(name), 2, run_dir=tmp_path, progress=False, verbose=False, n_snapshot=2)
+    h = fit(type(m)(**m.hparams()), data_for(name), 2, run_dir=tmp_path, progress=False, verbose=False, n_snapshot=2)
+    assert h.step == 2                                    # the same arguments resume
+
+
+def test_every_model_trains_from_the_command_line(tmp_path):
+    from gae_book.cli import main
+    for name in sorted(MODELS):
+        assert main(['train', name, '--steps', '2', '--out', str(tmp_path/name), '--no-progress', '--offline']) == 0
+        assert (tmp_path/name/'checkpoint.pt').exists()
