@@ -13,11 +13,11 @@ import torch.nn.functional as F
 from .core import exists, default
 from .blocks import MLP
 from .train import GenerativeModel, frozen, register
-from .metrics import features
+from .metrics import features, path_length
 
 # %% auto #0
 __all__ = ['unit_init', 'LatentReciprocity', 'ALAE', 'StyleLayer', 'EncoderLayer', 'StyleGenerator', 'StyleEncoder', 'StyleALAE',
-           'make_alae', 'make_stylealae', 'path_length', 'style_mixing_figure', 'style_mixing_widget']
+           'make_alae', 'make_stylealae', 'style_mixing_figure', 'style_mixing_widget']
 
 # %% ../nbs/07_alae.ipynb #6c79acb1
 def unit_init(m: nn.Module, a: float = 0.2) -> nn.Module:
@@ -265,24 +265,6 @@ def make_alae(data, **kw): return ALAE(image_shape=data.shape, **kw)
 @register('stylealae', 'StyleALAE: style-based generator, symmetric encoder, progressive growing from 4x4',
           steps=2000, chapter='07 ALAE')
 def make_stylealae(data, **kw): return StyleALAE(image_shape=data.shape, **kw)
-
-# %% ../nbs/07_alae.ipynb #1363e826
-@torch.no_grad()
-def path_length(decode,                # codes -> images
-                a: torch.Tensor,       # (N, D) path starts
-                b: torch.Tensor,       # (N, D) path ends
-                eps: float = 1e-2,     # step along the path, as a fraction of its length
-                seed: int = 0) -> float:
-    "Perceptual-path-length-style smoothness: mean |phi(g(p_t)) - phi(g(p_{t+eps}))|^2 / eps^2 (classifier features phi), 1% tails trimmed."
-    g = torch.Generator().manual_seed(seed)
-    t = torch.rand(len(a), 1, generator=g).to(a)*(1 - eps)
-    def feats(p):
-        with torch.random.fork_rng(devices=[]):            # the same noise inputs for both ends of a step
-            torch.manual_seed(seed)
-            return features(decode(p).float().cpu().clamp(-1, 1))
-    d = (feats(torch.lerp(a, b, t)) - feats(torch.lerp(a, b, t + eps))).pow(2).sum(1)/eps**2
-    lo, hi = torch.quantile(d, 0.01), torch.quantile(d, 0.99)
-    return float(d[(d >= lo) & (d <= hi)].mean())
 
 # %% ../nbs/07_alae.ipynb #c24e775b
 def style_mixing_figure(model: StyleALAE,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse, os, sys, json
 from pathlib import Path
 import torch
-from .core import default_device, seed_everything, is_quick
+from .core import default_device, seed_everything, is_quick, capabilities
 from .data import mnist, shapes, image_folder
 from .viz import save_grid
-from .train import find_models, model_budget, fit, load_model, capabilities
+from .train import find_models, model_budget, fit, load_model
 
 # %% auto #0
 __all__ = ['train_cmd', 'list_cmd', 'bench_cmd', 'sample_cmd', 'reconstruct_cmd', 'parser', 'main']
@@ -44,8 +44,8 @@ def train_cmd(a) -> int:
     if a.resume and not ck.exists(): print(f"No checkpoint in {out} yet: starting a new run there.")
     if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
     entry = models[a.model]
-    own = getattr(entry.make, 'data', None)        # a model may bring its own version of MNIST (e.g. binarised)
-    data = own() if own is not None and a.data == ['mnist'] and a.size is None else _load_data(a.data, a.size)
+    # a model may bring its own version of MNIST (PixelGAN: binarised, 28x28); the registry knows which
+    data = entry.default_data() if a.data == ['mnist'] and a.size is None else _load_data(a.data, a.size)
     b = model_budget(a.model, steps=a.steps, batch_size=a.batch_size)
     print(b)
     seed_everything(a.seed)

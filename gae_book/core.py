@@ -14,7 +14,7 @@ import torch
 # %% auto #0
 __all__ = ['SCALES', 'exists', 'default', 'default_device', 'seed_everything', 'is_quick', 'current_scale', 'Budget', 'budget',
            'progress_bar', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'runs_root', 'fingerprint',
-           'lazy_module']
+           'lazy_module', 'capabilities']
 
 # %% ../nbs/api/00_core.ipynb #933abc0a
 def exists(x) -> bool:
@@ -170,3 +170,12 @@ class lazy_module:
         return self.__dict__['_mod']
     def __getattr__(self, k): return getattr(self._load(), k)
     def __repr__(self): return f"lazy_module({self.__dict__['_name']!r})"
+
+# %% ../nbs/api/00_core.ipynb #f46e13d8
+def capabilities(model) -> set:
+    "Which of sample / encode / decode / reconstruct / cluster `model` offers: what it declares (`offers`), else its methods."
+    if hasattr(model, 'offers'): return set(model.offers)
+    have = {m for m in ('sample', 'encode', 'decode', 'cluster') if callable(getattr(model, m, None))}
+    generic = getattr(getattr(type(model), 'reconstruct', None), '_generic', False)   # the base class's decode(encode(x))
+    if callable(getattr(model, 'reconstruct', None)) and ({'encode', 'decode'} <= have or not generic): have.add('reconstruct')
+    return have

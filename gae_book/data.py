@@ -16,7 +16,7 @@ from .core import exists, default, default_device
 
 # %% auto #0
 __all__ = ['SHAPE_NAMES', 'SHAPE_FACTORS', 'IMAGE_EXTS', 'ImageSet', 'Data', 'check_images', 'data_root', 'offline', 'mnist',
-           'render_shapes', 'shapes', 'FolderImages', 'image_folder', 'celeba', 'Batches']
+           'render_shapes', 'shapes', 'FolderImages', 'image_folder', 'celeba', 'Batches', 'binarized_mnist']
 
 # %% ../nbs/api/01_data.ipynb #baed2b23
 @dataclass
@@ -296,3 +296,10 @@ class Batches:
     def load_state_dict(self, s: dict):
         self.epoch, self.pos, self.seed = s['epoch'], s['pos'], s['seed']
         self._perm, self._it = self._permutation(), None
+
+# %% ../nbs/api/01_data.ipynb #c9bff2e9
+def binarized_mnist(verbose: bool = True) -> Data:
+    "MNIST at 28x28 with pixels thresholded at half intensity, in {-1, 1}: the PixelGAN chapter's data."
+    d = mnist(size=28, verbose=verbose)
+    b = lambda s: ImageSet(torch.where(s.x > 0, 1., -1.), s.y)
+    return Data('mnist', b(d.train), b(d.test), source=d.source + ', binarised', classes=d.classes)

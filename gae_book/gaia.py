@@ -11,10 +11,10 @@ from torch import nn
 import torch.nn.functional as F
 from .blocks import ConvEncoder, ConvDecoder, to_image
 from .train import GenerativeModel, frozen, register
+from .metrics import rank_correlation
 
 # %% auto #0
-__all__ = ['recon_error', 'distance_loss', 'interpolation_alphas', 'GAIA', 'make_gaia', 'rank_correlation',
-           'distance_preservation']
+__all__ = ['recon_error', 'distance_loss', 'interpolation_alphas', 'GAIA', 'make_gaia', 'distance_preservation']
 
 # %% ../nbs/06_gaia.ipynb #f26dbd11
 def recon_error(D: nn.Module, u: torch.Tensor) -> torch.Tensor:
@@ -76,8 +76,16 @@ class GAIA(GenerativeModel):
 
     @torch.no_grad()
     def remember(self, x):
-        "Keep the codes of images x as the pool `sample` interpolates between."
+        "Keep the codes of images x as the pool `sample` interpolates between (saved with the model's checkpoint)."
         self._codes = torch.cat([self.encode(x[i:i + 500]) for i in range(0, len(x), 500)]).cpu()
+
+    @property
+    def offers(self) -> set:
+        "GAIA samples only once it has a pool of codes (`remember`)."
+        return {'encode', 'decode', 'reconstruct'} | ({'sample'} if getattr(self, '_codes', None) is not None else set())
+
+    def get_extra_state(self): return dict(codes=getattr(self, '_codes', None))
+    def set_extra_state(self, state): self._codes = state.get('codes')
 
     def train_step(self, x, y=None):
         z = self.E(x)
@@ -104,12 +112,6 @@ class GAIA(GenerativeModel):
 def make_gaia(data, **kw): return GAIA(image_shape=data.shape, **kw)
 
 # %% ../nbs/06_gaia.ipynb #ee95c1b0
-def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> float:
-    "Spearman's rank correlation of two 1-d tensors (no ties assumed)."
-    ra, rb = (t.argsort().argsort().double() for t in (a, b))
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    return float((ra*rb).sum()/(ra.norm()*rb.norm()))
-
 def distance_preservation(encode, x: torch.Tensor) -> float:
     "Rank correlation between the pairwise pixel distances of images x and those of their codes."
     with torch.no_grad(): z = encode(x)

@@ -13,16 +13,16 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import exists, default, default_device, save_checkpoint, load_checkpoint, budget, is_quick, progress_bar
+from .core import exists, default, default_device, capabilities, save_checkpoint, load_checkpoint, budget, is_quick, progress_bar
 from .data import check_images, Data, ImageSet
-from .train import capabilities
 from .viz import lerp_codes
 
 # %% auto #0
 __all__ = ['DigitClassifier', 'to_classifier_input', 'augment', 'train_classifier', 'predict_logits', 'save_classifier',
            'classifier', 'classifier_info', 'features', 'probabilities', 'frechet_distance', 'fd', 'class_histogram',
            'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe', 'clustering_error',
-           'factor_r2', 'mmd', 'interpolation', 'evaluate', 'crossfade', 'MetricsTable', 'metrics_table']
+           'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'path_length', 'evaluate', 'crossfade',
+           'MetricsTable', 'metrics_table']
 
 # %% ../nbs/01_evaluation.ipynb #78d87eb4
 class DigitClassifier(nn.Module):
@@ -252,6 +252,30 @@ def interpolation(encode, decode, xa: torch.Tensor, xb: torch.Tensor, ref: torch
         out[name] = dict(mid_fd=fd(p[:, steps//2], ref), confidence=float(conf[1:-1].mean()), conf_curve=conf.tolist())
     return out
 
+# %% ../nbs/01_evaluation.ipynb #cec19dca
+def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> float:
+    "Spearman's rank correlation of two 1-d tensors (no ties assumed)."
+    ra, rb = (t.argsort().argsort().double() for t in (a, b))
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    return float((ra*rb).sum()/(ra.norm()*rb.norm()))
+
+@torch.no_grad()
+def path_length(decode,                # codes -> images
+                a: torch.Tensor,       # (N, D) path starts
+                b: torch.Tensor,       # (N, D) path ends
+                eps: float = 1e-2,     # step along the path, as a fraction of its length
+                seed: int = 0) -> float:
+    "Perceptual-path-length-style smoothness: mean |phi(g(p_t)) - phi(g(p_{t+eps}))|^2 / eps^2 (classifier features phi), 1% tails trimmed."
+    g = torch.Generator().manual_seed(seed)
+    t = torch.rand(len(a), 1, generator=g).to(a)*(1 - eps)
+    def feats(p):
+        with torch.random.fork_rng(devices=[]):            # the same noise inputs for both ends of a step
+            torch.manual_seed(seed)
+            return features(decode(p).float().cpu().clamp(-1, 1))
+    d = (feats(torch.lerp(a, b, t)) - feats(torch.lerp(a, b, t + eps))).pow(2).sum(1)/eps**2
+    lo, hi = torch.quantile(d, 0.01), torch.quantile(d, 0.99)
+    return float(d[(d >= lo) & (d <= hi)].mean())
+
 # %% ../nbs/01_evaluation.ipynb #030462fc
 _COLUMNS = [  # key, header, better (+1 higher, -1 lower, 0 closest to 1)
     ('fd', 'FD samples', -1), ('classes', 'classes ≥2%', +1), ('kl_uniform', 'KL to uniform', -1),
@@ -265,7 +289,8 @@ def evaluate(model,                  # a model (anything with sample/encode/deco
              data: Data,             # the data the model was trained on (MNIST, or shapes for factor recovery)
              name: str|None = None,  # row label
              n: int|None = None,     # samples and held-out images (default: the budget's n_eval)
-             seed: int = 0) -> dict:
+             seed: int = 0,
+             without: tuple = ()) -> dict:  # capabilities to leave out, e.g. ('decode',): no interpolations through a slow decoder
     "All metrics that apply to `model` on `data`, as one row (a dict; missing metrics are None)."
     n = min(default(n, lambda: budget().n_eval), len(data.test))
     name = default(name, type(model).__name__ if exists(model) else 'real data')
@@ -279,7 +304,7 @@ def evaluate(model,                  # a model (anything with sample/encode/deco
         dev = model.device
         enc = lambda x: model.encode(x.to(dev))
         dec = lambda z: model.decode(z.to(dev)).float().cpu().clamp(-1, 1)
-        caps = capabilities(model)
+        caps = capabilities(model) - set(without)
     else:
         caps = {'sample', 'encode', 'decode', 'reconstruct'} if digits else set()
     if digits and 'sample' in caps:
@@ -300,7 +325,7 @@ def evaluate(model,                  # a model (anything with sample/encode/deco
         if exists(data.train.y): row['probe'] = linear_probe(ztr, data.train.y, zte, data.test.y)
         if data.factor_names:
             row.update({f'r2_{k}': v for k, v in factor_r2(ztr, data.train.factors, zte, data.test.factors, data.factor_names).items()})
-        if callable(getattr(model, 'cluster', None)) and exists(data.train.y):
+        if 'cluster' in caps and exists(data.train.y):
             ctr = torch.cat([model.cluster(data.train.x[i:i + 1000].to(dev)).cpu() for i in range(0, len(data.train), 1000)])
             cte = torch.cat([model.cluster(data.test.x[i:i + 1000].to(dev)).cpu() for i in range(0, len(data.test), 1000)])
             row['cluster_error'] = clustering_error(cte, data.test.y, ctr, data.train.y)

@@ -11,12 +11,12 @@ from torch import nn
 import torch.nn.functional as F
 from .core import exists, default, progress_bar
 from .blocks import MLP
-from .data import mnist, ImageSet, Data
+from .data import mnist, ImageSet, Data, binarized_mnist
 from .train import GenerativeModel, frozen, register
 
 # %% auto #0
 __all__ = ['GatedLayer', 'PixelCNN', 'sample_pixelcnn', 'causality_violations', 'CodeDiscriminator', 'PixelGANAutoencoder',
-           'binarized_mnist', 'make_pixelgan']
+           'make_pixelgan']
 
 # %% ../nbs/04_pixelgan.ipynb #ff68c6b8
 def _gate(t: torch.Tensor) -> torch.Tensor:
@@ -180,10 +180,16 @@ class PixelGANAutoencoder(GenerativeModel):
     def encode(self, x): return self.code(self.check(x))
     def decode(self, z, generator=None): return sample_pixelcnn(self.decoder, len(z), z, generator=generator)
     def sample(self, n: int): return self.decode(self.sample_prior(n)) if self.uses_code else sample_pixelcnn(self.decoder, n)
+    def cluster(self, x):
+        "The category of images x (a categorical code only: a Gaussian code has no clusters)."
+        if self.prior != 'categorical': raise ValueError("cluster needs prior='categorical': a Gaussian code has no clusters")
+        return self.code(self.check(x)).argmax(1)
+
     @property
-    def cluster(self):
-        "cluster(x): the category of images x; None for a Gaussian code, which has no clusters (so metrics skip it)."
-        return (lambda x: self.code(self.check(x)).argmax(1)) if self.prior == 'categorical' else None
+    def offers(self) -> set:
+        "A PixelCNN alone only samples; a categorical code also clusters."
+        if not self.uses_code: return {'sample'}
+        return {'sample', 'encode', 'decode', 'reconstruct'} | ({'cluster'} if self.prior == 'categorical' else set())
     def reconstruct(self, x): return self.decode(self.encode(x))
 
     def nll(self, x, z=None):
@@ -213,18 +219,9 @@ class PixelGANAutoencoder(GenerativeModel):
             out['cats'] = (torch.bincount(z.detach().argmax(1), minlength=self.code_dim) > 0).sum().float()
         return out
 
-# %% ../nbs/04_pixelgan.ipynb #09d5a14c
-def binarized_mnist(verbose: bool = True) -> Data:
-    "MNIST at 28x28 with pixels thresholded at half intensity, in {-1, 1}: the PixelGAN chapter's data."
-    d = mnist(size=28, verbose=verbose)
-    b = lambda s: ImageSet(torch.where(s.x > 0, 1., -1.), s.y)
-    return Data('mnist', b(d.train), b(d.test), source=d.source + ', binarised', classes=d.classes)
-
 # %% ../nbs/04_pixelgan.ipynb #d8eec3ff
 @register('pixelgan', 'PixelGAN autoencoder (Makhzani & Frey 2017): PixelCNN decoder, Gaussian code, spatial bias',
-          steps=1500, chapter='04 PixelGAN AE')
+          steps=1500, chapter='04 PixelGAN AE', data=binarized_mnist)   # trains on binarised 28x28 digits by default
 def make_pixelgan(data, **kw):
     if data.shape[-1] != 28: raise ValueError("the PixelGAN autoencoder trains on 28x28 binarised digits: use --size 28")
     return PixelGANAutoencoder(image_shape=data.shape, **kw)
-
-make_pixelgan.data = binarized_mnist        # what `gae-book train pixelgan` trains on by default

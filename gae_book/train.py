@@ -12,14 +12,15 @@ from pathlib import Path
 import torch
 from torch import nn
 from .core import (exists, default, default_device, seed_everything, Budget, budget, save_checkpoint,
-                           load_checkpoint, CheckpointError, runs_root, fingerprint, current_scale, progress_bar)
+                           load_checkpoint, CheckpointError, runs_root, fingerprint, current_scale, progress_bar,
+                           capabilities)
 from .data import Batches, Data, ImageSet, check_images
-from .viz import save_grid
+from .viz import save_grid, load_grid
 
 # %% auto #0
-__all__ = ['INFERENCE', 'MODELS', 'GenerativeModel', 'frozen', 'capabilities', 'moved', 'History', 'class_path',
-           'model_checkpoint', 'load_model', 'save_model', 'auto_run_dir', 'NonFiniteLoss', 'check_resumable', 'fit',
-           'ModelEntry', 'register', 'find_models', 'model_budget']
+__all__ = ['INFERENCE', 'MODELS', 'GenerativeModel', 'frozen', 'moved', 'History', 'class_path', 'model_checkpoint', 'load_model',
+           'save_model', 'auto_run_dir', 'NonFiniteLoss', 'check_resumable', 'fit', 'ModelEntry', 'register',
+           'find_models', 'model_budget']
 
 # %% ../nbs/api/03_train.ipynb #365f90b1
 INFERENCE = ('sample', 'generate', 'encode', 'decode', 'reconstruct', 'cluster')
@@ -133,11 +134,19 @@ class GenerativeModel(nn.Module):
     def reconstruct(self, x):
         "decode(encode(x)), for models that have both."
         return self.decode(self.encode(x))
+    reconstruct._generic = True     # `capabilities` counts it only where encode and decode exist
 
     def snapshot(self, x: torch.Tensor, z: torch.Tensor|None = None) -> torch.Tensor:
         "Images to watch during training: samples if the model can sample, else reconstructions of `x`."
-        if hasattr(self, 'sample'): return self.sample(len(x))
+        if 'sample' in self.offers: return self.sample(len(x))
         return self.reconstruct(x)
+
+    @property
+    def offers(self) -> set:
+        "What this model can do, of sample / encode / decode / reconstruct / cluster: the methods its class defines. A model whose abilities depend on its arguments or state says so by overriding this."
+        have = {m for m in ('sample', 'encode', 'decode', 'cluster') if callable(getattr(type(self), m, None))}
+        if {'encode', 'decode'} <= have or not getattr(type(self).reconstruct, '_generic', False): have.add('reconstruct')
+        return have
 
     def hparams(self) -> dict:
         "The keyword arguments this model was built with."
@@ -158,13 +167,6 @@ def frozen(*nets: nn.Module):
     try: yield
     finally:
         for p, f in zip(params, flags): p.requires_grad_(f)
-
-def capabilities(model) -> set:
-    "Which of sample / encode / decode / reconstruct `model` offers."
-    have = {m for m in ('sample', 'encode', 'decode') if callable(getattr(model, m, None))}
-    if callable(getattr(model, 'reconstruct', None)) and ({'encode', 'decode'} <= have or
-            type(model).reconstruct is not GenerativeModel.reconstruct): have.add('reconstruct')
-    return have
 
 def moved(model: nn.Module, fn) -> set:
     "Names of the top-level submodules whose parameters `fn()` changes: which networks a step trains (buffers such as batch-norm statistics do not count)."
@@ -197,11 +199,18 @@ class History:
         return plot_losses(self.losses, **kw)
 
     def state_dict(self) -> dict:
-        return dict(losses=self.losses, snapshots=self.snapshots, step=self.step, seconds=self.seconds, scale=self.scale)
+        "What a checkpoint keeps: losses, timing and the steps of the snapshots (their images are PNG files beside it)."
+        return dict(losses=self.losses, snapshot_steps=[s for s, _ in self.snapshots], step=self.step,
+                    seconds=self.seconds, scale=self.scale)
 
     @classmethod
-    def from_state(cls, s: dict) -> 'History':
-        return cls(losses={k: list(v) for k, v in s['losses'].items()}, snapshots=list(s['snapshots']),
+    def from_state(cls, s: dict, load_snapshot=None) -> 'History':
+        "Rebuild from `state_dict`; `load_snapshot(step)` returns a snapshot's images, or None if they are gone."
+        snaps = list(s.get('snapshots', []))                        # checkpoints of earlier versions kept the images
+        for step in s.get('snapshot_steps', []) if load_snapshot else []:
+            img = load_snapshot(step)
+            if img is not None: snaps.append((step, img))
+        return cls(losses={k: list(v) for k, v in s['losses'].items()}, snapshots=snaps,
                    step=s['step'], seconds=s['seconds'], scale=s.get('scale', ''))
 
 # %% ../nbs/api/03_train.ipynb #12c4a525
@@ -292,6 +301,12 @@ def _deferred_interrupt():
     finally: signal.signal(signal.SIGINT, old)
 
 # %% ../nbs/api/03_train.ipynb #247f9d6e
+def _load_snapshot(run_dir: Path, step: int, like: torch.Tensor):
+    "The snapshot images of `step` read back from their PNG in the run folder (None if the file is gone or unreadable)."
+    path = run_dir/f'samples_{step:06d}.png'
+    try: return load_grid(path, len(like), channels=like.shape[1]) if path.exists() else None
+    except (OSError, ValueError): return None
+
 def _plain(v):
     "Arguments as plain data, so that a tuple and the list a checkpoint gives back compare equal."
     if isinstance(v, (tuple, list, torch.Size)): return [_plain(u) for u in v]
@@ -364,7 +379,7 @@ def fit(model: GenerativeModel,
         model.load_state_dict(ck['model'])
         for k, o in model.opts.items(): o.load_state_dict(ck['opts'][k])
         batches.load_state_dict(ck['batches']); _set_rng_state(ck['rng'])
-        hist = History.from_state(ck['history'])
+        hist = History.from_state(ck['history'], load_snapshot=lambda s: _load_snapshot(run_dir, s, fixed_x))
         if verbose:
             done = hist.step >= bud.steps
             print(f"{'Loaded the finished run' if done else 'Resuming'} from {ckpt_path} at step {hist.step}/{bud.steps}"
@@ -471,7 +486,7 @@ def fit(model: GenerativeModel,
 # %% ../nbs/api/03_train.ipynb #90a8c3d1
 @dataclass
 class ModelEntry:
-    "A registered model: how to build it for a dataset, and its default budget."
+    "A registered model: how to build it, the data it trains on by default, and its default budget."
     name: str
     make: object          # callable(data: Data, **kwargs) -> GenerativeModel
     description: str
@@ -479,14 +494,21 @@ class ModelEntry:
     gpu_steps: int
     batch_size: int
     chapter: str
+    data: object = None   # callable(verbose=True) -> Data it trains on by default; None: MNIST at 32x32
+
+    def default_data(self, verbose: bool = True):
+        "The data `gae-book train NAME` and the benchmark use when none is given."
+        if self.data is not None: return self.data(verbose=verbose)
+        from gae_book.data import mnist
+        return mnist(verbose=verbose)
 
 MODELS: dict = {}
 
 def register(name: str, description: str, *, steps: int = 2000, gpu_steps: int|None = None, batch_size: int = 64,
-             chapter: str = ''):
-    "Decorator: register a factory `make(data, **kwargs) -> model` under `name`."
+             chapter: str = '', data=None):
+    "Decorator: register a factory `make(data, **kwargs) -> model` under `name` (`data`: its default data, if not MNIST)."
     def deco(make):
-        MODELS[name] = ModelEntry(name, make, description, steps, default(gpu_steps, steps*10), batch_size, chapter)
+        MODELS[name] = ModelEntry(name, make, description, steps, default(gpu_steps, steps*10), batch_size, chapter, data)
         return make
     return deco
 

@@ -14,7 +14,7 @@ _plt = lazy_module('matplotlib.pyplot')            # imported on first use: trai
 _tv = lazy_module('torchvision.utils')
 
 # %% auto #0
-__all__ = ['to_grid', 'show_grid', 'save_grid', 'show_grids', 'show_rows', 'show_reconstructions', 'lerp_codes',
+__all__ = ['to_grid', 'show_grid', 'save_grid', 'load_grid', 'show_grids', 'show_rows', 'show_reconstructions', 'lerp_codes',
            'show_interpolations', 'smooth', 'plot_losses', 'scatter_codes']
 
 # %% ../nbs/api/02_viz.ipynb #f0fe11ea
@@ -48,6 +48,20 @@ def save_grid(x: torch.Tensor, path, nrow: int = 8) -> Path:
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     _tv.save_image(x.detach().float().cpu(), path, nrow=nrow, normalize=True, value_range=(-1, 1), pad_value=1.0)
     return path
+
+def load_grid(path, n: int, channels: int = 1, nrow: int = 8) -> torch.Tensor:
+    "The `n` images (with `channels` channels) in a PNG grid written by `save_grid`: values in [-1, 1], 8-bit precision."
+    from PIL import Image
+    g = torch.from_numpy(np.asarray(Image.open(path).convert('RGB')).copy()).permute(2, 0, 1).float()/255*2 - 1
+    pad, cols = 2, min(nrow, n)
+    rows = -(-n//cols)
+    (H, Wd), c = g.shape[1:], channels
+    h, w = (H - pad)//rows - pad, (Wd - pad)//cols - pad
+    if (H, Wd) != (rows*(h + pad) + pad, cols*(w + pad) + pad) or min(h, w) < 1:
+        raise ValueError(f"{path} is not a grid of {n} images in rows of {nrow} (it is {H}x{Wd} pixels)")
+    cells = [g[:c, pad + r*(h + pad):pad + r*(h + pad) + h, pad + k*(w + pad):pad + k*(w + pad) + w]
+             for r in range(rows) for k in range(cols)]
+    return torch.stack(cells[:n])
 
 # %% ../nbs/api/02_viz.ipynb #b7121542
 def show_grids(grids: dict, nrow: int = 8, scale: float = 0.3, suptitle: str|None = None):

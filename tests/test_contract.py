@@ -8,17 +8,15 @@ them, and `gae-book train NAME --steps 2` works.
 import functools, math
 import pytest
 import torch
-from gae_book.core import CheckpointError, seed_everything
-from gae_book.data import mnist
-from gae_book.train import capabilities, find_models, fit, load_model, save_model
+from gae_book.core import CheckpointError, capabilities, seed_everything
+from gae_book.train import find_models, fit, load_model, save_model
 
 MODELS = find_models()
 
 
 @functools.lru_cache(maxsize=None)
 def data_for(name):
-    own = getattr(MODELS[name].make, 'data', None)       # a model may bring its own version of MNIST
-    return own() if own is not None else mnist()
+    return MODELS[name].default_data(verbose=False)      # a model may bring its own version of MNIST
 
 
 def build(name, **kw):
