@@ -12,7 +12,8 @@ import torch
 from .core import default_device, seed_everything, is_quick, capabilities
 from .data import mnist, shapes, image_folder
 from .viz import save_grid
-from .train import find_models, model_budget, fit, load_model
+from .core import CheckpointError
+from .train import find_models, model_budget, fit, load_model, NonFiniteLoss
 
 # %% auto #0
 __all__ = ['train_cmd', 'list_cmd', 'bench_cmd', 'sample_cmd', 'reconstruct_cmd', 'parser', 'main']
@@ -150,5 +151,5 @@ def main(argv=None) -> int:
     "Entry point of the `gae-book` command."
     a = parser().parse_args(argv)
     try: return a.func(a)
-    except (FileNotFoundError, NotADirectoryError, ValueError) as e:
+    except (FileNotFoundError, NotADirectoryError, ValueError, CheckpointError, NonFiniteLoss) as e:
         print(f"error: {e}", file=sys.stderr); return 2

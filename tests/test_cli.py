@@ -97,3 +97,10 @@ def test_bench_writes_into_its_run_folder(tmp_path):
     r = gae_book('bench', '--models', 'ae', '--steps', '1', '--warmup', '0', '--batch-size', '8', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path/'runs'/'bench'/'bench.json').exists() and not (tmp_path/'bench.json').exists()
+
+
+def test_resuming_another_model_is_a_one_line_error(tmp_path):
+    r = gae_book('train', 'ae', '--steps', '2', '--out', 'run', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = gae_book('train', 'vae', '--steps', '4', '--out', 'run', '--resume', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 2 and 'holds a run of gae_book.foundations.AE' in r.stderr and 'Traceback' not in r.stderr
