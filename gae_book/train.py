@@ -255,9 +255,18 @@ def load_model(path_or_ckpt, device=None) -> GenerativeModel:
     mod, _, name = ck['cls'].rpartition('.')
     if not (mod == 'gae_book' or mod.startswith('gae_book.') or mod == '__main__'):
         raise CheckpointError(f"Refusing to load class {ck['cls']}: only gae_book models are rebuilt from checkpoints.")
-    cls = getattr(importlib.import_module(mod), name)
-    model = cls(**ck['kwargs'])
-    model.load_state_dict(ck['model'])
+    try: cls = getattr(importlib.import_module(mod), name)
+    except (ImportError, AttributeError):
+        raise CheckpointError(f"The checkpoint's class {ck['cls']} does not exist in this version of gae_book.") from None
+    if not (isinstance(cls, type) and issubclass(cls, GenerativeModel)) or not isinstance(ck.get('kwargs'), dict):
+        raise CheckpointError(f"Refusing to load {ck['cls']}: a checkpoint can only rebuild a gae_book model class "
+                              f"from a dict of its arguments.")
+    try: model = cls(**ck['kwargs'])
+    except TypeError as e: raise CheckpointError(f"{ck['cls']} cannot be built from the checkpoint's arguments: {e}") from None
+    try: model.load_state_dict(ck['model'])
+    except RuntimeError as e:
+        raise CheckpointError(f"The weights in the checkpoint do not fit {ck['cls']}({', '.join(f'{k}={v!r}' for k, v in ck['kwargs'].items())}): "
+                              f"{str(e).splitlines()[0][:300]}") from None
     return model.to(default(device, default_device)).eval()
 
 def save_model(model: GenerativeModel, path) -> Path:
