@@ -351,6 +351,89 @@ def _summary_line(hist: History) -> str:
 def _progress(total, initial, desc, enabled):
     return progress_bar(total, desc, initial=initial) if enabled else None
 
+# %% ../nbs/api/03_train.ipynb #72d4182b
+def _restore(model: GenerativeModel, batches: Batches, ckpt_path: Path, data_tag, fixed_x, device) -> History:
+    "Load a run's checkpoint into `model`, its optimizers, `batches` and the RNGs, after checking that it is this run's."
+    ck = load_checkpoint(ckpt_path, map_location=device)
+    check_resumable(ck, model, data_tag, ckpt_path)
+    model.load_state_dict(ck['model'])
+    for k, o in model.opts.items(): o.load_state_dict(ck['opts'][k])
+    batches.load_state_dict(ck['batches']); _set_rng_state(ck['rng'])
+    return History.from_state(ck['history'], load_snapshot=lambda s: _load_snapshot(ckpt_path.parent, s, fixed_x))
+
+class _LossLog:
+    "Each step's losses stay on the device and move to the history once per `flush` (one sync), checked for NaN there."
+    def __init__(self, hist: History): self.hist, self.pending, self.last_good = hist, {}, None
+
+    def add(self, losses: dict):
+        for n, v in losses.items(): self.pending.setdefault(n, []).append(v.detach().reshape(()))
+
+    def flush(self):
+        if not self.pending: return
+        names = list(self.pending)
+        vals = torch.stack([torch.stack(self.pending[n]) for n in names]).float().cpu()
+        first = self.hist.step - vals.shape[1] + 1
+        bad = ~torch.isfinite(vals)
+        if bad.any():
+            i, j = [int(t) for t in bad.nonzero()[0]]
+            where = (f"The last good checkpoint is {self.last_good[1]} (step {self.last_good[0]}); fit(..., resume=True) "
+                     f"restarts there." if self.last_good else "No checkpoint was written before it (pass run_dir= to keep them).")
+            raise NonFiniteLoss(f"Loss '{names[i]}' became {vals[i, j].item()} at step {first + j}. Training stopped so "
+                                f"that no poisoned weights are saved. {where} Common causes: a learning rate too high, "
+                                f"inputs outside [-1, 1], a log or division of zero in a loss.")
+        for n, row in zip(names, vals.tolist()): self.hist.losses.setdefault(n, []).extend(row)
+        self.pending = {}
+
+def _save_run(model: GenerativeModel, ckpt_path: Path, batches: Batches, log: _LossLog, bud: Budget, data_tag):
+    "Write the run's checkpoint, unless an update has just broken the weights (then stop and keep the last good one)."
+    log.flush()
+    hist, last_good = log.hist, log.last_good
+    with torch.no_grad():                  # finite losses can still come with weights an update just broke
+        ok = torch.stack([torch.isfinite(p).all() for p in model.parameters()]).all().item()
+    if not ok:
+        raise NonFiniteLoss(f"The weights became NaN or infinite after step {hist.step} (the losses were still "
+                            f"finite). Training stopped without overwriting "
+                            f"{'the checkpoint of step ' + str(last_good[0]) if last_good else 'any checkpoint'}. "
+                            f"Lower the learning rate.")
+    save_checkpoint(model_checkpoint(model, opts={k: o.state_dict() for k, o in model.opts.items()},
+                    batches=batches.state_dict(), rng=_rng_state(), history=hist.state_dict(), data=data_tag,
+                    budget=dict(steps=bud.steps, batch_size=bud.batch_size, scale=bud.scale)), ckpt_path)
+    log.last_good = (hist.step, ckpt_path)
+
+def _snapshot(model: GenerativeModel, fixed_x, seed: int, device, hist: History, run_dir):
+    "Images to watch (samples or reconstructions), drawn outside the training streams; saved as a PNG in the run folder."
+    was = model.training; model.eval()
+    with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
+        torch.manual_seed(seed + 777)
+        img = model.snapshot(fixed_x).detach().float().cpu().clamp(-1, 1)
+    model.train(was)
+    hist.snapshots.append((hist.step, img))
+    if run_dir: save_grid(img, run_dir/f'samples_{hist.step:06d}.png')
+
+def _train_on_next_batch(model: GenerativeModel, batches: Batches) -> dict:
+    "One training step on the next batch; a hard stop inside the step puts that batch back for the resume."
+    before = batches.state_dict()
+    x, y = next(batches)
+    try: return model.train_step(x, y)
+    except KeyboardInterrupt: batches.load_state_dict(before); raise
+
+def _write_summary(run_dir: Path, model: GenerativeModel, hist: History, bud: Budget, device):
+    "summary.json (arguments, steps, speed, final losses, budget, device) and samples.png, the last snapshot."
+    plain = lambda v: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
+    (run_dir/'summary.json').write_text(json.dumps(dict(
+        model=type(model).__name__, hparams={k: plain(v) for k, v in model.hparams().items()},
+        steps=hist.step, seconds=round(hist.seconds, 2), steps_per_s=round(hist.steps_per_s, 3),
+        final_losses=hist.last(100), budget=str(bud), device=str(device), torch=torch.__version__,
+        interrupted=hist.interrupted, stopped_early=hist.stopped_early), indent=2))
+    save_grid(hist.snapshots[-1][1], run_dir/'samples.png')
+
+def _report(model: GenerativeModel, hist: History, start: int, ckpt_path):
+    if hist.interrupted:
+        print(f"Interrupted at step {hist.step}." + (f" Checkpoint saved to {ckpt_path}; fit(..., resume=True) "
+              f"continues from there." if ckpt_path else " Pass run_dir= to keep a checkpoint next time."))
+    elif hist.stopped_early: print(f"Stopped early: {hist.stopped_early}.")
+    if hist.step > start: print(f"{type(model).__name__}: {_summary_line(hist)}")
+
 # %% ../nbs/api/03_train.ipynb #041b4b02
 def fit(model: GenerativeModel,
         data,                      # a Data (its train split), an ImageSet, a Dataset or a Batches
@@ -376,119 +459,55 @@ def fit(model: GenerativeModel,
     ckpt_every = default(ckpt_every, max(bud.log_every, bud.steps//10))
     sample_every = default(sample_every, max(1, bud.steps//8))
     log_every = max(1, bud.log_every)
-
     # fixed inputs for snapshots, taken without touching the training streams
     fixed_x = next(iter(Batches(batches.data, min(n_snapshot, batches.n), seed=12345, device=device)))[0]
-    hist = History(scale=bud.scale)
     data_tag = _data_tag(batches.data) if ckpt_path else None
+
+    # 1. start, or continue the run in run_dir
+    hist = History(scale=bud.scale)
     seed_everything(seed)
     if ckpt_path and resume and ckpt_path.exists():
-        ck = load_checkpoint(ckpt_path, map_location=device)
-        check_resumable(ck, model, data_tag, ckpt_path)
-        model.load_state_dict(ck['model'])
-        for k, o in model.opts.items(): o.load_state_dict(ck['opts'][k])
-        batches.load_state_dict(ck['batches']); _set_rng_state(ck['rng'])
-        hist = History.from_state(ck['history'], load_snapshot=lambda s: _load_snapshot(run_dir, s, fixed_x))
+        hist = _restore(model, batches, ckpt_path, data_tag, fixed_x, device)
         if verbose:
             done = hist.step >= bud.steps
             print(f"{'Loaded the finished run' if done else 'Resuming'} from {ckpt_path} at step {hist.step}/{bud.steps}"
                   + (f" (it trained {_summary_line(hist)})." if done and hist.step else "."))
     start, t_prev = hist.step, hist.seconds
-    pending: dict = {}
-    last_good = (hist.step, ckpt_path) if ckpt_path and ckpt_path.exists() else None
+    log = _LossLog(hist)
+    if ckpt_path and ckpt_path.exists(): log.last_good = (hist.step, ckpt_path)
+    def save():
+        if ckpt_path: _save_run(model, ckpt_path, batches, log, bud, data_tag)
 
-    def flush():
-        "Move the pending window of losses to the history (one sync); stop on a non-finite value."
-        nonlocal pending
-        if not pending: return
-        names = list(pending)
-        vals = torch.stack([torch.stack(pending[n]) for n in names]).float().cpu()
-        first = hist.step - vals.shape[1] + 1
-        bad = ~torch.isfinite(vals)
-        if bad.any():
-            i, j = [int(t) for t in bad.nonzero()[0]]
-            where = (f"The last good checkpoint is {last_good[1]} (step {last_good[0]}); fit(..., resume=True) restarts there."
-                     if last_good else "No checkpoint was written before it (pass run_dir= to keep them).")
-            raise NonFiniteLoss(f"Loss '{names[i]}' became {vals[i, j].item()} at step {first + j}. Training stopped so "
-                                f"that no poisoned weights are saved. {where} Common causes: a learning rate too high, "
-                                f"inputs outside [-1, 1], a log or division of zero in a loss.")
-        for n, row in zip(names, vals.tolist()): hist.losses.setdefault(n, []).extend(row)
-        pending = {}
-
-    def checkpoint():
-        nonlocal last_good
-        if not ckpt_path: return
-        flush()
-        with torch.no_grad():                  # finite losses can still come with weights an update just broke
-            ok = torch.stack([torch.isfinite(p).all() for p in model.parameters()]).all().item()
-        if not ok:
-            raise NonFiniteLoss(f"The weights became NaN or infinite after step {hist.step} (the losses were still "
-                                f"finite). Training stopped without overwriting "
-                                f"{'the checkpoint of step ' + str(last_good[0]) if last_good else 'any checkpoint'}. "
-                                f"Lower the learning rate.")
-        save_checkpoint(model_checkpoint(model, opts={k: o.state_dict() for k, o in model.opts.items()},
-                        batches=batches.state_dict(), rng=_rng_state(), history=hist.state_dict(), data=data_tag,
-                        budget=dict(steps=bud.steps, batch_size=bud.batch_size, scale=bud.scale)), ckpt_path)
-        last_good = (hist.step, ckpt_path)
-
-    def snapshot():
-        was = model.training; model.eval()
-        with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
-            torch.manual_seed(seed + 777)
-            img = model.snapshot(fixed_x).detach().float().cpu().clamp(-1, 1)
-        model.train(was)
-        hist.snapshots.append((hist.step, img))
-        if run_dir: save_grid(img, run_dir/f'samples_{hist.step:06d}.png')
-
-    def one_step():
-        "Draw a batch, train on it, log; returns False when the run must stop (time cap)."
-        if exists(bud.seconds) and t_prev + time.perf_counter() - t0 > bud.seconds:
-            hist.stopped_early = f"time cap of {bud.seconds:.0f} s reached at step {hist.step}/{bud.steps}"
-            return False
-        before = batches.state_dict()
-        x, y = next(batches)
-        try: losses = model.train_step(x, y)
-        except KeyboardInterrupt:          # a hard stop inside a step: that batch is served again on resume
-            batches.load_state_dict(before); raise
-        hist.step += 1
-        for n, v in losses.items(): pending.setdefault(n, []).append(v.detach().reshape(()))
-        if hist.step % log_every == 0 or hist.step == bud.steps:
-            flush()                        # the only device sync: once per log_every steps
-            if bar is not None: bar.set_postfix({k: f"{v[-1]:.3g}" for k, v in list(hist.losses.items())[:4]}, refresh=False)
-        if bar is not None: bar.update(1)
-        if sample_every and hist.step % sample_every == 0: snapshot()
-        if hist.step % ckpt_every == 0:
-            hist.seconds = t_prev + time.perf_counter() - t0; checkpoint()
-        return True
-
+    # 2. the loop: a step, its losses, now and then a snapshot and a checkpoint; Ctrl-C finishes the step first
     bar = _progress(bud.steps, start, type(model).__name__, progress and start < bud.steps)
     t0 = time.perf_counter()
+    elapsed = lambda: t_prev + time.perf_counter() - t0
     try:
         with _deferred_interrupt() as stop:
-            while hist.step < bud.steps and not stop['hit'] and one_step(): pass
+            while hist.step < bud.steps and not stop['hit']:
+                if exists(bud.seconds) and elapsed() > bud.seconds:
+                    hist.stopped_early = f"time cap of {bud.seconds:.0f} s reached at step {hist.step}/{bud.steps}"; break
+                log.add(_train_on_next_batch(model, batches))
+                hist.step += 1
+                if hist.step % log_every == 0 or hist.step == bud.steps:
+                    log.flush()                # the only device sync: once per log_every steps
+                    if bar is not None: bar.set_postfix({k: f"{v[-1]:.3g}" for k, v in list(hist.losses.items())[:4]}, refresh=False)
+                if bar is not None: bar.update(1)
+                if sample_every and hist.step % sample_every == 0: _snapshot(model, fixed_x, seed, device, hist, run_dir)
+                if hist.step % ckpt_every == 0: hist.seconds = elapsed(); save()
             hist.interrupted = stop['hit']
     except KeyboardInterrupt: hist.interrupted = True
     finally:
         if bar is not None: bar.close()
-    hist.seconds = t_prev + time.perf_counter() - t0
-    flush()
+
+    # 3. the end: a last snapshot and checkpoint, the summary
+    hist.seconds = elapsed()
+    log.flush()
     if hist.step > start or not hist.snapshots:
-        if not hist.snapshots or hist.snapshots[-1][0] != hist.step: snapshot()
-        checkpoint()
-    if run_dir and hist.step > start:
-        (run_dir/'summary.json').write_text(json.dumps(dict(
-            model=type(model).__name__, hparams={k: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
-                                                 for k, v in model.hparams().items()},
-            steps=hist.step, seconds=round(hist.seconds, 2), steps_per_s=round(hist.steps_per_s, 3),
-            final_losses=hist.last(100), budget=str(bud), device=str(device), torch=torch.__version__,
-            interrupted=hist.interrupted, stopped_early=hist.stopped_early), indent=2))
-        save_grid(hist.snapshots[-1][1], run_dir/'samples.png')
-    if verbose:
-        if hist.interrupted:
-            print(f"Interrupted at step {hist.step}." + (f" Checkpoint saved to {ckpt_path}; fit(..., resume=True) "
-                  f"continues from there." if ckpt_path else " Pass run_dir= to keep a checkpoint next time."))
-        elif hist.stopped_early: print(f"Stopped early: {hist.stopped_early}.")
-        if hist.step > start: print(f"{type(model).__name__}: {_summary_line(hist)}")
+        if not hist.snapshots or hist.snapshots[-1][0] != hist.step: _snapshot(model, fixed_x, seed, device, hist, run_dir)
+        save()
+    if run_dir and hist.step > start: _write_summary(run_dir, model, hist, bud, device)
+    if verbose: _report(model, hist, start, ckpt_path)
     model.eval()
     return hist
 
