@@ -15,7 +15,7 @@ from .blocks import MLP, ConvEncoder, ConvDecoder, to_image, bernoulli_nll
 from .train import GenerativeModel, frozen, register
 
 # %% auto #0
-__all__ = ['mixture_params', 'sample_prior', 'AAE', 'ClusterAAE', 'make_aae', 'make_cluster_aae']
+__all__ = ['mixture_params', 'sample_prior', 'AAE', 'ClusterAAE']
 
 # %% ../nbs/03_aae.ipynb #5058d918
 def mixture_params(k: int = 10, radius: float = 2.0, radial_std: float = 0.5, tangential_std: float = 0.1):
@@ -43,33 +43,31 @@ def sample_prior(kind: str, n: int, dim: int = 2, y: torch.Tensor|None = None, k
     raise ValueError(f"unknown prior {kind!r}: use 'gaussian', 'mixture' or 'swissroll'")
 
 # %% ../nbs/03_aae.ipynb #62396fba
+@register('aae', 'Adversarial autoencoder (Makhzani et al. 2015), Gaussian prior on a 2-D code', steps=3000,
+          chapter='03 AAE')
 class AAE(GenerativeModel):
     "Adversarial autoencoder: reconstruction, plus a discriminator on codes that imposes a prior on q(z)."
+    offers = {'sample', 'encode', 'decode', 'reconstruct'}
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 2, ch: int = 32,
                  prior: str = 'gaussian',         # 'gaussian', 'mixture' or 'swissroll' (the last two 2-D)
                  supervised: bool = False,        # give D the one-hot label; the prior component follows it
-                 n_classes: int = 10,
-                 d_hidden: int = 256,
+                 n_classes: int = 10,             # labels (and mixture components) when supervised
+                 d_hidden: int = 256,             # width of the discriminator's two hidden layers
                  lr: float = 1e-3,                # reconstruction phase (E and G)
-                 lr_d: float = 2e-4,              # the discriminator
-                 lr_adv: float = 2e-4):           # the encoder's adversarial update
+                 lr_adv: float = 2e-4,            # adversarial phase: the discriminator and the encoder's update
+                 betas=(0.5, 0.999)):             # Adam betas of the adversarial phase (reconstruction: Adam's default)
         super().__init__()
         if prior != 'gaussian' and z_dim != 2: raise ValueError(f"the {prior!r} prior is 2-D: use z_dim=2")
-        self.image_shape, self.z_dim, self.prior, self.supervised = tuple(image_shape), z_dim, prior, supervised
-        self.n_classes, self.lr, self.lr_d, self.lr_adv = n_classes, lr, lr_d, lr_adv
         self.E = ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch)
         self.G = ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch)
         self.D = MLP(z_dim + (n_classes if supervised else 0), d_hidden, d_hidden, 1)
 
     def configure_optimizers(self):
-        adv = lambda p, lr: torch.optim.Adam(p, lr, betas=(0.5, 0.999))
+        adv = lambda p: torch.optim.Adam(p, self.lr_adv, betas=self.betas)
         return dict(ae=torch.optim.Adam([*self.E.parameters(), *self.G.parameters()], self.lr),
-                    d=adv(self.D.parameters(), self.lr_d), e_adv=adv(self.E.parameters(), self.lr_adv))
+                    d=adv(self.D.parameters()), e_adv=adv(self.E.parameters()))
 
-    def encode(self, x): return self.E(self.check(x))
-    def decode(self, z): return to_image(self.G(z), 'logits')
     def sample_prior(self, n: int, y=None): return sample_prior(self.prior, n, self.z_dim, y, self.n_classes, self.device)
-    def sample(self, n: int, y=None): return self.decode(self.sample_prior(n, y))
 
     def _d(self, z, y):
         "Discriminator logits on codes (with the one-hot label when supervised)."
@@ -92,34 +90,41 @@ class AAE(GenerativeModel):
         return dict(rec=rec.detach(), d_loss=d_loss.detach(), e_adv=e_loss.detach())
 
 # %% ../nbs/03_aae.ipynb #a37984e6
+@register('aae-cluster', 'AAE with a 16-way categorical code and a style code: unsupervised clustering', steps=4000,
+          chapter='03 AAE')
 class ClusterAAE(GenerativeModel):
     "AAE with a categorical code y (K clusters) and a Gaussian style code z, each with its own adversary."
-    def __init__(self, *, image_shape=(1, 32, 32), n_clusters: int = 16, style_dim: int = 8, ch: int = 32,
-                 d_hidden: int = 256, lr: float = 1e-3, lr_adv: float = 1e-3):
+    offers = {'sample', 'encode', 'decode', 'reconstruct', 'cluster'}
+    def __init__(self, *, image_shape=(1, 32, 32),
+                 n_clusters: int = 16,     # K, the size of the categorical code y
+                 style_dim: int = 8,       # size of the Gaussian style code z
+                 ch: int = 32,
+                 d_hidden: int = 256,      # width of each discriminator's two hidden layers
+                 lr: float = 1e-3,         # reconstruction phase (E and G)
+                 lr_adv: float = 1e-3,     # adversarial phase: the discriminators and the encoder's update
+                 betas=(0.5, 0.999)):      # Adam betas of the adversarial phase (reconstruction: Adam's default)
         super().__init__()
-        self.image_shape, self.K, self.style_dim = tuple(image_shape), n_clusters, style_dim
-        self.lr, self.lr_adv = lr, lr_adv
         self.E = ConvEncoder(image_shape=image_shape, out_dim=n_clusters + style_dim, ch=ch)
         self.G = ConvDecoder(image_shape=image_shape, in_dim=n_clusters + style_dim, ch=ch)
         self.D_y, self.D_z = MLP(n_clusters, d_hidden, d_hidden, 1), MLP(style_dim, d_hidden, d_hidden, 1)
 
     def configure_optimizers(self):
-        adv = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr_adv, betas=(0.5, 0.999))
+        adv = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr_adv, betas=self.betas)
         return dict(ae=torch.optim.Adam([*self.E.parameters(), *self.G.parameters()], self.lr),
                     d=adv(self.D_y, self.D_z), e_adv=adv(self.E))
 
     def parts(self, x):
         "(y, z): the softmax cluster code and the style code of images x."
         h = self.E(x)
-        return h[:, :self.K].softmax(1), h[:, self.K:]
+        return h[:, :self.n_clusters].softmax(1), h[:, self.n_clusters:]
 
     def encode(self, x): return torch.cat(self.parts(self.check(x)), 1)
-    def decode(self, code): return to_image(self.G(code), 'logits')
-    def cluster(self, x): return self.E(self.check(x))[:, :self.K].argmax(1)
+    def cluster(self, x): return self.E(self.check(x))[:, :self.n_clusters].argmax(1)
 
-    def sample(self, n: int, y=None):
-        y = torch.randint(0, self.K, (n,), device=self.device) if y is None else y.to(self.device)
-        return self.decode(torch.cat([F.one_hot(y, self.K).float(), torch.randn(n, self.style_dim, device=self.device)], 1))
+    def sample_prior(self, n: int, y=None):
+        "n codes (one-hot y, z): y uniform over the K clusters (or the given ones), z ~ N(0, I)."
+        y = torch.randint(0, self.n_clusters, (n,), device=self.device) if y is None else y.to(self.device)
+        return torch.cat([F.one_hot(y, self.n_clusters).float(), torch.randn(n, self.style_dim, device=self.device)], 1)
 
     def train_step(self, x, y=None):
         n = len(x)
@@ -127,8 +132,7 @@ class ClusterAAE(GenerativeModel):
         rec = bernoulli_nll(self.G(torch.cat([y_code, z_code], 1)), x).mean()
         self.update('ae', rec)
         y_code, z_code = self.parts(x)
-        y_prior = F.one_hot(torch.randint(0, self.K, (n,), device=x.device), self.K).float()
-        z_prior = torch.randn(n, self.style_dim, device=x.device)
+        y_prior, z_prior = self.sample_prior(n).split([self.n_clusters, self.style_dim], 1)
         d_loss = (F.softplus(-self.D_y(y_prior)).mean() + F.softplus(self.D_y(y_code.detach())).mean()
                   + F.softplus(-self.D_z(z_prior)).mean() + F.softplus(self.D_z(z_code.detach())).mean())
         self.update('d', d_loss)
@@ -136,12 +140,3 @@ class ClusterAAE(GenerativeModel):
             e_loss = F.softplus(-self.D_y(y_code)).mean() + F.softplus(-self.D_z(z_code)).mean()
             self.update('e_adv', e_loss)
         return dict(rec=rec.detach(), d_loss=d_loss.detach(), e_adv=e_loss.detach())
-
-# %% ../nbs/03_aae.ipynb #60682d2d
-@register('aae', 'Adversarial autoencoder (Makhzani et al. 2015), Gaussian prior on a 2-D code', steps=3000,
-          chapter='03 AAE')
-def make_aae(data, **kw): return AAE(image_shape=data.shape, **kw)
-
-@register('aae-cluster', 'AAE with a 16-way categorical code and a style code: unsupervised clustering', steps=4000,
-          chapter='03 AAE')
-def make_cluster_aae(data, **kw): return ClusterAAE(image_shape=data.shape, **kw)

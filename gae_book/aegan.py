@@ -6,6 +6,7 @@ Docs: https://gae-book.github.io/gae_book/aegan.html.md"""
 
 # %% ../nbs/05_aegan.ipynb #ac253e86
 from __future__ import annotations
+from functools import partial
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -15,30 +16,29 @@ from .foundations import GAN, d_loss_ns, g_loss_ns
 from .train import GenerativeModel, frozen, register
 
 # %% auto #0
-__all__ = ['AEGAN', 'PlainGAN', 'make_aegan']
+__all__ = ['PlainGAN', 'AEGAN']
 
 # %% ../nbs/05_aegan.ipynb #0890e944
+@register('aegan', 'AEGAN (Lazarou 2020): G, E, D_x, D_z, reconstruction both ways, no normalisation', steps=2000,
+          chapter='05 AEGAN')
 class AEGAN(GenerativeModel):
     "AEGAN (Lazarou 2020): generator G, encoder E, image discriminator D_x, code discriminator D_z; no normalisation."
+    offers = {'sample', 'encode', 'decode', 'reconstruct'}
+    output = 'tanh'
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  lambda_x: float = 10.0,       # weight of the L1 image reconstruction |G(E(x)) - x|
                  lambda_z: float = 10.0,       # weight of the squared code reconstruction |E(G(z)) - z|^2
+                 d_hidden: int = 256,          # width of the code discriminator's two hidden layers
                  lr: float = 2e-4, betas=(0.5, 0.999)):
         super().__init__()
-        self.image_shape, self.z_dim, self.lambda_x, self.lambda_z = tuple(image_shape), z_dim, lambda_x, lambda_z
-        self.lr, self.betas = lr, tuple(betas)
         self.G = dcgan_init(ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm='none'))
         self.E = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch))
         self.D_x = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch))
-        self.D_z = MLP(z_dim, 256, 256, 1)
+        self.D_z = MLP(z_dim, d_hidden, d_hidden, 1)
 
     def configure_optimizers(self):
         adam = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr, betas=self.betas)
         return dict(d=adam(self.D_x, self.D_z), ge=adam(self.G, self.E))
-
-    def encode(self, x): return self.E(self.check(x))
-    def decode(self, z): return to_image(self.G(z), 'tanh')
-    def sample(self, n: int): return self.decode(torch.randn(n, self.z_dim, device=self.device))
 
     def train_step(self, x, y=None):
         z = torch.randn(len(x), self.z_dim, device=x.device)
@@ -60,15 +60,4 @@ class AEGAN(GenerativeModel):
         return dict(d_x=l_dx.detach(), d_z=l_dz.detach(), adv=adv.detach(), rec_x=rec_x.detach(), rec_z=rec_z.detach())
 
 # %% ../nbs/05_aegan.ipynb #c1998cea
-class PlainGAN(GAN):
-    "The AEGAN's G and D_x alone (no normalisation), trained as chapter 00's GAN with the non-saturating loss: the baseline."
-    def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32, lr: float = 2e-4, betas=(0.5, 0.999)):
-        GenerativeModel.__init__(self)      # chapter 00's GAN in everything but its networks, which are built here only
-        self.image_shape, self.z_dim, self.lr, self.betas = tuple(image_shape), z_dim, lr, tuple(betas)
-        self.G = dcgan_init(ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm='none'))
-        self.D = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch))   # D_x: no normalisation
-
-# %% ../nbs/05_aegan.ipynb #01a808e6
-@register('aegan', 'AEGAN (Lazarou 2020): G, E, D_x, D_z, reconstruction both ways, no normalisation', steps=2000,
-          chapter='05 AEGAN')
-def make_aegan(data, **kw): return AEGAN(image_shape=data.shape, **kw)
+PlainGAN = partial(GAN, norm='none')    # the baseline: chapter 00's GAN without normalisation = AEGAN's G and D_x alone

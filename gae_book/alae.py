@@ -17,7 +17,7 @@ from .metrics import features, path_length
 
 # %% auto #0
 __all__ = ['unit_init', 'LatentReciprocity', 'ALAE', 'StyleLayer', 'EncoderLayer', 'StyleGenerator', 'StyleEncoder', 'StyleALAE',
-           'make_alae', 'make_stylealae', 'style_mixing_figure', 'style_mixing_widget']
+           'style_mixing_figure', 'style_mixing_widget']
 
 # %% ../nbs/07_alae.ipynb #6c79acb1
 def unit_init(m: nn.Module, a: float = 0.2) -> nn.Module:
@@ -31,7 +31,8 @@ def unit_init(m: nn.Module, a: float = 0.2) -> nn.Module:
 # %% ../nbs/07_alae.ipynb #0838a766
 class LatentReciprocity(GenerativeModel):
     "The ALAE game for any F (z -> w), G (w -> x), E (x -> w), D (w -> logit): the three updates of a batch."
-    z_dim: int; w_dim: int; lr: float; betas: tuple; r1_gamma: float; mapping_lr: float
+    z_dim: int; w_dim: int; lr: float; betas: tuple; r1_gamma: float; mapping_lr_mult: float
+    offers = {'sample', 'encode', 'decode', 'reconstruct'}
 
     # at the resolution being trained (StyleALAE grows it; ALAE has one)
     def _generate(self, w): return self.G(w)           # G(w)
@@ -41,31 +42,29 @@ class LatentReciprocity(GenerativeModel):
     def configure_optimizers(self):
         group = lambda m, k=1.0: dict(params=list(m.parameters()), lr=k*self.lr)
         return dict(ed=torch.optim.Adam([group(self.E), group(self.D)], self.lr, betas=self.betas),
-                    fg=torch.optim.Adam([group(self.F, self.mapping_lr), group(self.G)], self.lr, betas=self.betas))
-
-    def _z(self, n): return torch.randn(n, self.z_dim, device=self.device)
+                    fg=torch.optim.Adam([group(self.F, self.mapping_lr_mult), group(self.G)], self.lr, betas=self.betas))
 
     def step_discriminate(self, x):
         "(I) E and D: real x against G(F(z)), non-saturating loss plus gamma/2 |grad_x D(E(x))|^2 on real images."
-        with torch.no_grad(): fake = self._generate(self.F(self._z(len(x))))
+        with torch.no_grad(): fake = self._generate(self.F(self.sample_prior(len(x))))
         x = x.detach().requires_grad_(True)
         real, fake = self.D(self._encode(x)), self.D(self._encode(fake))
         l_adv = F.softplus(fake).mean() + F.softplus(-real).mean()
         grad, = torch.autograd.grad(real.sum(), x, create_graph=True)          # d D(E(x)) / dx
         r1 = grad.pow(2).flatten(1).sum(1).mean()
         self.update('ed', l_adv + self.r1_gamma/2*r1)
-        return dict(d_adv=l_adv.detach(), r1=r1.detach())
+        return dict(d_loss=l_adv.detach(), r1=r1.detach())
 
     def step_generate(self, n: int):
         "(II) F and G: make D(E(G(F(z)))) say real; E and D frozen."
         with frozen(self.E, self.D):
-            l_adv = F.softplus(-self.D(self._encode(self._generate(self.F(self._z(n)))))).mean()
+            l_adv = F.softplus(-self.D(self._encode(self._generate(self.F(self.sample_prior(n)))))).mean()
             self.update('fg', l_adv)
         return dict(g_adv=l_adv.detach())
 
     def step_reciprocity(self, n: int):
         "(III) E and G: |w - E(G(w))|^2 for w = F(z) detached, so F does not move."
-        with torch.no_grad(): w = self.F(self._z(n))
+        with torch.no_grad(): w = self.F(self.sample_prior(n))
         l_err = (w - self._encode(self._generate(w))).pow(2).mean()
         for o in self.opts.values(): o.zero_grad(set_to_none=True)
         l_err.backward()
@@ -76,13 +75,22 @@ class LatentReciprocity(GenerativeModel):
         x = self._real(x)
         return {**self.step_discriminate(x), **self.step_generate(len(x)), **self.step_reciprocity(len(x))}
 
-    def generate(self, n: int):
+    def sample(self, n: int):
         "n images G(F(z)), z ~ N(0, I)."
-        return self.decode(self.F(self._z(n)))
+        return self.decode(self.F(self.sample_prior(n)))
 
-    def sample(self, n: int): return self.generate(n)
+    def encode(self, x):
+        "Full-size images -> w (brought to the resolution being trained first)."
+        return self._encode(self._real(self.check(x)))
+
+    def decode(self, w):
+        "w (N, w_dim), or one per layer (N, n_styles, w_dim) for StyleALAE -> full-size images in [-1, 1]."
+        x = self._generate(w).clamp(-1, 1)
+        return x if x.shape[-1] == self.image_shape[-1] else F.interpolate(x, size=self.image_shape[1:], mode='nearest')
 
 # %% ../nbs/07_alae.ipynb #0855406f
+@register('alae', 'ALAE (Pidhorskyi et al. 2020), MLP networks: reciprocity in latent space, no pixel loss',
+          steps=4000, chapter='07 ALAE')
 class ALAE(LatentReciprocity):
     "ALAE with MLPs (the paper's MNIST model): mapping F, generator G, encoder E and discriminator head D on W."
     def __init__(self, *, image_shape=(1, 32, 32),
@@ -90,11 +98,9 @@ class ALAE(LatentReciprocity):
                  w_dim: int = 16,             # size of the latent space W shared by F, G, E and D
                  hidden: int = 1024,          # width of G and E
                  lr: float = 5e-4, betas=(0.0, 0.99),
-                 mapping_lr: float = 0.1,     # F learns at this fraction of lr
-                 r1_gamma: float = 10.0):     # strength of the R1 penalty
+                 mapping_lr_mult: float = 0.1, # F learns at lr times this
+                 r1_gamma: float = 10.0):     # R1 weight: gamma/2 |grad D(E(x))|^2 on real images
         super().__init__()
-        self.image_shape, self.z_dim, self.w_dim = tuple(image_shape), z_dim, w_dim
-        self.lr, self.betas, self.mapping_lr, self.r1_gamma = lr, tuple(betas), mapping_lr, r1_gamma
         P = math.prod(image_shape)
         self.F = MLP(z_dim, w_dim, w_dim, w_dim)
         self.G = nn.Sequential(MLP(w_dim, hidden//2, hidden, P), nn.Unflatten(1, tuple(image_shape)))
@@ -103,8 +109,6 @@ class ALAE(LatentReciprocity):
         for net in (self.F, self.G, self.E, self.D): unit_init(net)
 
     def _generate(self, w): return torch.tanh(self.G(w))
-    def encode(self, x): return self.E(self.check(x))
-    def decode(self, w): return self._generate(w)
 
 # %% ../nbs/07_alae.ipynb #7ec4ed9f
 def _normalise(h, eps: float = 1e-5):
@@ -182,6 +186,8 @@ class StyleEncoder(nn.Module):
         return w
 
 # %% ../nbs/07_alae.ipynb #8e8a8ec0
+@register('stylealae', 'StyleALAE: style-based generator, symmetric encoder, progressive growing from 4x4',
+          steps=2000, chapter='07 ALAE', full_size=dict(grow_steps=0))
 class StyleALAE(LatentReciprocity):
     "StyleALAE: style-based generator, symmetric encoder reading w off instance-norm statistics, grown from 4x4."
     def __init__(self, *, image_shape=(1, 32, 32),
@@ -190,15 +196,14 @@ class StyleALAE(LatentReciprocity):
                  max_ch: int = 64,            # ...up to this many
                  mapping_layers: int = 4,
                  grow_steps: int = 500,       # steps per resolution while growing (the first half fades in); 0: no growing
-                 lr: float = 5e-4, betas=(0.0, 0.99), mapping_lr: float = 0.1,
-                 r1_gamma: float = 10.0):
+                 lr: float = 5e-4, betas=(0.0, 0.99),
+                 mapping_lr_mult: float = 0.1, # F learns at lr times this
+                 r1_gamma: float = 10.0):     # R1 weight: gamma/2 |grad D(E(x))|^2 on real images
         super().__init__()
         C, S, S2 = image_shape
         if S != S2 or S < 8 or S & (S - 1):
             raise ValueError(f"StyleALAE needs square images of a power-of-two size >= 8, got {S}x{S2}. "
                              f"Load the data at such a size, e.g. mnist(size=32).")
-        self.image_shape, self.z_dim, self.w_dim = tuple(image_shape), z_dim, w_dim
-        self.lr, self.betas, self.mapping_lr, self.r1_gamma, self.grow_steps = lr, tuple(betas), mapping_lr, r1_gamma, grow_steps
         self.res = [4*2**i for i in range(int(math.log2(S)) - 1)]                 # 4, 8, ..., S
         chans = [min(max_ch, ch*S//r) for r in self.res]
         self.F = MLP(z_dim, *[w_dim]*mapping_layers)
@@ -236,15 +241,6 @@ class StyleALAE(LatentReciprocity):
 
     def _encode(self, x): return self.E(x, *self.growth())
 
-    def encode(self, x):
-        "Full-size images -> w."
-        return self._encode(self._real(self.check(x)))
-
-    def decode(self, w):
-        "w (N, w_dim), or one per layer (N, n_styles, w_dim) -> full-size images in [-1, 1]."
-        x = self._generate(w).clamp(-1, 1)
-        return x if x.shape[-1] == self.image_shape[-1] else F.interpolate(x, size=self.image_shape[1:], mode='nearest')
-
     def mix(self, w_coarse, w_fine, crossover: int):
         "Per-layer styles: layers before `crossover` from `w_coarse`, the rest from `w_fine`."
         ws = self.styles(w_coarse).clone()
@@ -256,15 +252,6 @@ class StyleALAE(LatentReciprocity):
         out = super().train_step(x, y)
         self.steps_done += 1
         return {**out, 'resolution': torch.tensor(float(self.res[level])), 'alpha': torch.tensor(float(alpha))}
-
-# %% ../nbs/07_alae.ipynb #527f8e28
-@register('alae', 'ALAE (Pidhorskyi et al. 2020), MLP networks: reciprocity in latent space, no pixel loss',
-          steps=4000, chapter='07 ALAE')
-def make_alae(data, **kw): return ALAE(image_shape=data.shape, **kw)
-
-@register('stylealae', 'StyleALAE: style-based generator, symmetric encoder, progressive growing from 4x4',
-          steps=2000, chapter='07 ALAE')
-def make_stylealae(data, **kw): return StyleALAE(image_shape=data.shape, **kw)
 
 # %% ../nbs/07_alae.ipynb #c24e775b
 def style_mixing_figure(model: StyleALAE,

@@ -36,8 +36,7 @@ def bench_model(name: str,               # a registered model (`gae-book list`)
     d = e.data(verbose=False) if exists(e.data) else default(data, lambda: mnist(size=size, verbose=False))
     device = torch.device(default(device, default_device))
     seed_everything(seed)
-    model = e.make(d)
-    if getattr(model, 'grow_steps', 0): model.grow_steps = 0          # progressive models: their full resolution
+    model = e.make(d, **e.full_size)                                  # e.g. a progressive model at its final resolution
     model.to(device).train()
     batches = Batches(d, batch_size, seed=seed, device=device)
     for _ in range(warmup): model.train_step(*next(batches))

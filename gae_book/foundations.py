@@ -14,23 +14,24 @@ from .blocks import ConvEncoder, ConvDecoder, dcgan_init, to_image, bernoulli_nl
 from .train import GenerativeModel, frozen, register
 
 # %% auto #0
-__all__ = ['AE', 'gaussian_kl', 'VAE', 'd_loss_ns', 'g_loss_ns', 'GAN', 'make_ae', 'make_vae', 'make_gan']
+__all__ = ['AE', 'gaussian_kl', 'VAE', 'd_loss_ns', 'g_loss_ns', 'GAN']
 
 # %% ../nbs/00_foundations.ipynb #75ffe856
+@register('ae', 'Autoencoder, Bernoulli pixel loss (the blur baseline)', steps=3000, chapter='00 foundations')
 class AE(GenerativeModel):
     "A deterministic convolutional autoencoder trained on the Bernoulli pixel likelihood."
+    offers = {'encode', 'decode', 'reconstruct'}    # no prior: nothing to sample from
+    output = 'logits'                               # G(z) are Bernoulli logits
     def __init__(self, *, image_shape=(1, 32, 32), # (C, H, W) of the images
                  z_dim: int = 16,     # size of the code z
                  ch: int = 32,        # width of the first convolution (doubles at each stage)
-                 lr: float = 1e-3):   # Adam learning rate
-        super().__init__()
-        self.image_shape, self.z_dim, self.lr = tuple(image_shape), z_dim, lr
+                 lr: float = 1e-3,    # Adam learning rate
+                 betas=(0.9, 0.999)): # Adam betas
+        super().__init__()            # stores every argument as an attribute: self.z_dim, self.lr, ...
         self.E = ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch)
         self.G = ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch)
 
-    def configure_optimizers(self): return dict(ae=torch.optim.Adam(self.parameters(), self.lr))
-    def encode(self, x): return self.E(self.check(x))
-    def decode(self, z): return to_image(self.G(z), 'logits')
+    def configure_optimizers(self): return dict(ae=torch.optim.Adam(self.parameters(), self.lr, betas=self.betas))
 
     def train_step(self, x, y=None):
         rec = bernoulli_nll(self.G(self.E(x)), x).mean()     # E_x[-log p(x | z = E(x))]
@@ -42,25 +43,24 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     "KL(N(mu, exp(logvar)) || N(0, I)) per row, summed over the code's coordinates."
     return 0.5*(mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
 
+@register('vae', 'Variational autoencoder (Kingma & Welling 2014)', steps=6000, chapter='00 foundations')
 class VAE(GenerativeModel):
     "A convolutional VAE: Gaussian encoder q(z|x), Bernoulli decoder p(x|z), prior N(0, I)."
+    offers = {'sample', 'encode', 'decode', 'reconstruct'}   # sample = decode(z), z ~ N(0, I): the base class's default
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
-                 lr: float = 1e-3,
+                 lr: float = 1e-3, betas=(0.9, 0.999),
                  beta: float = 1.0):    # weight of the KL term (1 = the ELBO)
         super().__init__()
-        self.image_shape, self.z_dim, self.lr, self.beta = tuple(image_shape), z_dim, lr, beta
         self.E = ConvEncoder(image_shape=image_shape, out_dim=2*z_dim, ch=ch)
         self.G = ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch)
 
-    def configure_optimizers(self): return dict(vae=torch.optim.Adam(self.parameters(), self.lr))
+    def configure_optimizers(self): return dict(vae=torch.optim.Adam(self.parameters(), self.lr, betas=self.betas))
 
     def posterior(self, x):
         "mu(x), log sigma^2(x) of q(z|x)."
         return self.E(x).chunk(2, dim=1)
 
     def encode(self, x): return self.posterior(self.check(x))[0]        # the posterior mean
-    def decode(self, z): return to_image(self.G(z), 'logits')
-    def sample(self, n: int): return self.decode(torch.randn(n, self.z_dim, device=self.device))
 
     def train_step(self, x, y=None):
         mu, logvar = self.posterior(x)
@@ -80,21 +80,21 @@ def g_loss_ns(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 # %% ../nbs/00_foundations.ipynb #7d7bba02
+@register('gan', 'DCGAN with the non-saturating loss (Goodfellow et al. 2014)', steps=5000, chapter='00 foundations')
 class GAN(GenerativeModel):
     "DCGAN-style GAN with the non-saturating loss; it can sample but has no encoder."
+    offers = {'sample', 'decode'}
+    output = 'tanh'                   # G ends in tanh, as in DCGAN
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
-                 lr: float = 2e-4, betas=(0.5, 0.999)):
+                 lr: float = 2e-4, betas=(0.5, 0.999),
+                 norm: str = 'bn'):   # normalisation in G and D: 'bn' (DCGAN), 'in' or 'none'
         super().__init__()
-        self.image_shape, self.z_dim, self.lr, self.betas = tuple(image_shape), z_dim, lr, tuple(betas)
-        self.G = dcgan_init(ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm='bn'))
-        self.D = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch, norm='bn'))
+        self.G = dcgan_init(ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm=norm))
+        self.D = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch, norm=norm))
 
     def configure_optimizers(self):
         return dict(g=torch.optim.Adam(self.G.parameters(), self.lr, betas=self.betas),
                     d=torch.optim.Adam(self.D.parameters(), self.lr, betas=self.betas))
-
-    def decode(self, z): return to_image(self.G(z), 'tanh')
-    def sample(self, n: int): return self.decode(torch.randn(n, self.z_dim, device=self.device))
 
     def train_step(self, x, y=None):
         fake = self.sample(len(x))
@@ -106,13 +106,3 @@ class GAN(GenerativeModel):
             self.update('g', lg)
         return dict(d_loss=ld.detach(), g_loss=lg.detach(),
                     D_real=torch.sigmoid(d_real).mean().detach(), D_fake=torch.sigmoid(d_fake).mean().detach())
-
-# %% ../nbs/00_foundations.ipynb #1d435fc6
-@register('ae', 'Autoencoder, Bernoulli pixel loss (the blur baseline)', steps=3000, chapter='00 foundations')
-def make_ae(data, **kw): return AE(image_shape=data.shape, **kw)
-
-@register('vae', 'Variational autoencoder (Kingma & Welling 2014)', steps=6000, chapter='00 foundations')
-def make_vae(data, **kw): return VAE(image_shape=data.shape, **kw)
-
-@register('gan', 'DCGAN with the non-saturating loss (Goodfellow et al. 2014)', steps=5000, chapter='00 foundations')
-def make_gan(data, **kw): return GAN(image_shape=data.shape, **kw)

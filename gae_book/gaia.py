@@ -14,7 +14,7 @@ from .train import GenerativeModel, frozen, register
 from .metrics import rank_correlation
 
 # %% auto #0
-__all__ = ['recon_error', 'distance_loss', 'interpolation_alphas', 'GAIA', 'make_gaia', 'distance_preservation']
+__all__ = ['recon_error', 'distance_loss', 'interpolation_alphas', 'GAIA', 'distance_preservation']
 
 # %% ../nbs/06_gaia.ipynb #f26dbd11
 def recon_error(D: nn.Module, u: torch.Tensor) -> torch.Tensor:
@@ -38,8 +38,11 @@ class _AE(nn.Sequential):
         super().__init__(ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch),
                          ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm='none'))
 
+@register('gaia', 'GAIA (Sainburg et al. 2018): autoencoder generator, autoencoder discriminator on interpolations',
+          steps=3000, chapter='06 GAIA')
 class GAIA(GenerativeModel):
     "GAIA (Sainburg et al. 2018): an autoencoder generator against an autoencoder discriminator that judges interpolations."
+    output = 'tanh'
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  d_z_dim: int = 32,            # code size of the discriminator-autoencoder
                  lambda_rec: float = 1.0,      # weight of the squared reconstruction error |G(E(x)) - x|^2
@@ -48,8 +51,6 @@ class GAIA(GenerativeModel):
                  k_lr: float = 1e-2,           # step size of the equilibrium weight k
                  lr: float = 5e-4, betas=(0.5, 0.999)):
         super().__init__()
-        self.image_shape, self.z_dim, self.lambda_rec, self.lambda_dist = tuple(image_shape), z_dim, lambda_rec, lambda_dist
-        self.gamma, self.k_lr, self.lr, self.betas = gamma, k_lr, lr, tuple(betas)
         self.E = ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch)
         self.G = ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch)
         self.D = _AE(image_shape, d_z_dim, ch)
@@ -58,9 +59,6 @@ class GAIA(GenerativeModel):
     def configure_optimizers(self):
         adam = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr, betas=self.betas)
         return dict(d=adam(self.D), g=adam(self.E, self.G))
-
-    def encode(self, x): return self.E(self.check(x))
-    def decode(self, z): return to_image(self.G(z), 'tanh')
 
     def sample(self, n: int):
         "Decode interpolations between the codes of n random pairs of remembered images (GAIA has no prior to sample)."
@@ -105,11 +103,6 @@ class GAIA(GenerativeModel):
             self.k.add_(self.k_lr*(self.gamma*d_real - adv)).clamp_(0, 1)
         return dict(d_real=d_real.detach(), d_fake=d_fake.detach(), adv=adv.detach(), rec=rec.detach(),
                     dist=dist.detach(), k=self.k.clone())
-
-# %% ../nbs/06_gaia.ipynb #26dc51cd
-@register('gaia', 'GAIA (Sainburg et al. 2018): autoencoder generator, autoencoder discriminator on interpolations',
-          steps=3000, chapter='06 GAIA')
-def make_gaia(data, **kw): return GAIA(image_shape=data.shape, **kw)
 
 # %% ../nbs/06_gaia.ipynb #ee95c1b0
 def distance_preservation(encode, x: torch.Tensor) -> float:

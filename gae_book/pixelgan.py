@@ -15,8 +15,8 @@ from .data import mnist, ImageSet, Data, binarized_mnist
 from .train import GenerativeModel, frozen, register
 
 # %% auto #0
-__all__ = ['GatedLayer', 'PixelCNN', 'sample_pixelcnn', 'causality_violations', 'CodeDiscriminator', 'PixelGANAutoencoder',
-           'make_pixelgan']
+__all__ = ['GatedLayer', 'PixelCNN', 'sample_pixelcnn', 'causality_violations', 'CodeDiscriminator', 'pixelcnn_nll',
+           'PixelGANAutoencoder', 'PixelCNNBaseline', 'make_pixelgan']
 
 # %% ../nbs/04_pixelgan.ipynb #ff68c6b8
 def _gate(t: torch.Tensor) -> torch.Tensor:
@@ -133,37 +133,47 @@ class CodeDiscriminator(nn.Module):
         return self.net(z)
 
 # %% ../nbs/04_pixelgan.ipynb #90a27b92
+def pixelcnn_nll(net: PixelCNN, x: torch.Tensor, z=None) -> torch.Tensor:
+    "-log p(x | z) per image in nats: a PixelCNN's exact likelihood of binary images x."
+    return F.binary_cross_entropy_with_logits(net(x, z), (x + 1)/2, reduction='none').flatten(1).sum(1)
+
 class PixelGANAutoencoder(GenerativeModel):
     "PixelGAN autoencoder (Makhzani & Frey 2017): noisy encoder, PixelCNN decoder, adversarial prior on the code."
     def __init__(self, *, image_shape=(1, 28, 28),
                  prior: str = 'gaussian',      # 'gaussian' (spatial bias) or 'categorical' (global bias)
                  z_dim: int = 8,               # size of the Gaussian code
-                 n_categories: int = 30,       # K for the categorical code
-                 cond: str|None = None,        # override the bias: 'spatial', 'global' or 'none' (no code at all)
+                 n_clusters: int = 30,         # K, the size of the categorical code
+                 cond: str|None = None,        # override the bias: 'spatial' or 'global'
                  ch: int = 32, layers: int = 4, # PixelCNN width and depth (depth sets the receptive field)
-                 noise_dim: int = 16, hidden: int = 512, lr: float = 1e-3, lr_adv: float = 1e-3,
+                 noise_dim: int = 16,          # size of the noise the encoder sees beside the image
+                 hidden: int = 512,            # width of the encoder's two hidden layers
+                 d_hidden: int = 256,          # width of the code discriminator's two hidden layers
+                 lr: float = 1e-3,             # reconstruction phase (E and the PixelCNN)
+                 lr_adv: float = 1e-3,         # adversarial phase: the discriminator and the encoder's update
+                 betas=(0.5, 0.999),           # Adam betas of the adversarial phase (reconstruction: Adam's default)
                  batch_stats: bool = True,     # let the code discriminator see the batch's mean and std
-                 r1: float|None = None):       # R1 weight on the code discriminator (default 0 Gaussian, 10 categorical)
+                 r1_gamma: float|None = None): # R1 weight on the code discriminator (default 0 Gaussian, 10 categorical)
         super().__init__()
         if prior not in ('gaussian', 'categorical'): raise ValueError(f"prior must be 'gaussian' or 'categorical', got {prior!r}")
+        if cond not in (None, 'spatial', 'global'):
+            raise ValueError(f"cond must be 'spatial' or 'global', got {cond!r} (a PixelCNN without a code is PixelCNNBaseline)")
         C, H, W = image_shape
         if C != 1: raise ValueError("the PixelGAN autoencoder models binary grey-scale images (1 channel)")
-        self.image_shape, self.prior, self.noise_dim, self.lr, self.lr_adv = tuple(image_shape), prior, noise_dim, lr, lr_adv
-        self.r1 = default(r1, 0. if prior == 'gaussian' else 10.)
-        if self.r1 < 0: raise ValueError(f"r1 must be >= 0, got {self.r1}")
-        self.code_dim = z_dim if prior == 'gaussian' else n_categories
+        self.r1_gamma = default(r1_gamma, 0. if prior == 'gaussian' else 10.)
+        if self.r1_gamma < 0: raise ValueError(f"r1_gamma must be >= 0, got {self.r1_gamma}")
+        self.code_dim = z_dim if prior == 'gaussian' else n_clusters
         self.cond = default(cond, 'spatial' if prior == 'gaussian' else 'global')
         self.decoder = PixelCNN(ch=ch, layers=layers, cond=self.cond, cond_dim=self.code_dim, size=H)
-        if self.cond != 'none':
-            self.E = MLP(H*W + noise_dim, hidden, hidden, self.code_dim)
-            self.D = CodeDiscriminator(self.code_dim, 256, batch_stats)
+        self.E = MLP(H*W + noise_dim, hidden, hidden, self.code_dim)
+        self.D = CodeDiscriminator(self.code_dim, d_hidden, batch_stats)
 
     @property
-    def uses_code(self) -> bool: return self.cond != 'none'
+    def offers(self) -> set:
+        "A categorical code also clusters; a Gaussian one does not."
+        return {'sample', 'encode', 'decode', 'reconstruct'} | ({'cluster'} if self.prior == 'categorical' else set())
 
     def configure_optimizers(self):
-        if not self.uses_code: return dict(ae=torch.optim.Adam(self.decoder.parameters(), self.lr))
-        adv = lambda p: torch.optim.Adam(p, self.lr_adv, betas=(0.5, 0.999))
+        adv = lambda p: torch.optim.Adam(p, self.lr_adv, betas=self.betas)
         return dict(ae=torch.optim.Adam([*self.E.parameters(), *self.decoder.parameters()], self.lr),
                     d=adv(self.D.parameters()), e_adv=adv(self.E.parameters()))
 
@@ -179,37 +189,26 @@ class PixelGANAutoencoder(GenerativeModel):
 
     def encode(self, x): return self.code(self.check(x))
     def decode(self, z, generator=None): return sample_pixelcnn(self.decoder, len(z), z, generator=generator)
-    def sample(self, n: int): return self.decode(self.sample_prior(n)) if self.uses_code else sample_pixelcnn(self.decoder, n)
     def cluster(self, x):
         "The category of images x (a categorical code only: a Gaussian code has no clusters)."
         if self.prior != 'categorical': raise ValueError("cluster needs prior='categorical': a Gaussian code has no clusters")
         return self.code(self.check(x)).argmax(1)
 
-    @property
-    def offers(self) -> set:
-        "A PixelCNN alone only samples; a categorical code also clusters."
-        if not self.uses_code: return {'sample'}
-        return {'sample', 'encode', 'decode', 'reconstruct'} | ({'cluster'} if self.prior == 'categorical' else set())
-    def reconstruct(self, x): return self.decode(self.encode(x))
-
     def nll(self, x, z=None):
         "-log p(x | z) per image in nats: the PixelCNN's exact likelihood of binary images x."
-        return F.binary_cross_entropy_with_logits(self.decoder(x, z), (x + 1)/2, reduction='none').flatten(1).sum(1)
+        return pixelcnn_nll(self.decoder, x, z)
 
     def train_step(self, x, y=None):
-        if not self.uses_code:                               # the baseline: a PixelCNN alone
-            rec = self.nll(x).mean(); self.update('ae', rec)
-            return dict(rec=rec.detach())
         rec = self.nll(x, self.code(x)).mean()              # phase 1: reconstruction through the PixelCNN
         self.update('ae', rec)
         z = self.code(x)                                     # phase 2: match q(z) to p(z) adversarially
-        prior = self.sample_prior(len(x)).requires_grad_(self.r1 > 0)
+        prior = self.sample_prior(len(x)).requires_grad_(self.r1_gamma > 0)
         real = self.D(prior)
         d_loss = F.softplus(-real).mean() + F.softplus(self.D(z.detach())).mean()
         out = dict(rec=rec.detach(), d_loss=d_loss.detach())
-        if self.r1 > 0:                                      # R1: keep D flat at the prior's samples
+        if self.r1_gamma > 0:                                # R1: keep D flat at the prior's samples
             g, = torch.autograd.grad(real.sum(), prior, create_graph=True)
-            r1 = g.pow(2).sum(1).mean(); d_loss = d_loss + self.r1/2*r1; out['r1'] = r1.detach()
+            r1 = g.pow(2).sum(1).mean(); d_loss = d_loss + self.r1_gamma/2*r1; out['r1'] = r1.detach()
         self.update('d', d_loss)
         with frozen(self.D):
             e_loss = F.softplus(-self.D(z)).mean()
@@ -218,6 +217,28 @@ class PixelGANAutoencoder(GenerativeModel):
         if self.prior == 'categorical':                      # categories used by this batch: a collapse shows at once
             out['cats'] = (torch.bincount(z.detach().argmax(1), minlength=self.code_dim) > 0).sum().float()
         return out
+
+@register('pixelcnn', 'PixelCNN alone: the PixelGAN autoencoder\'s decoder without a code (the baseline of chapter 04)',
+          steps=1500, chapter='04 PixelGAN AE', data=binarized_mnist)
+class PixelCNNBaseline(GenerativeModel):
+    "A gated PixelCNN on its own, trained on the exact likelihood: the PixelGAN autoencoder with no code at all."
+    offers = {'sample'}
+    def __init__(self, *, image_shape=(1, 28, 28),
+                 ch: int = 32, layers: int = 4,   # PixelCNN width and depth, as in PixelGANAutoencoder
+                 lr: float = 1e-3, betas=(0.9, 0.999)):
+        super().__init__()
+        C, H, W = image_shape
+        if C != 1: raise ValueError("the PixelCNN models binary grey-scale images (1 channel)")
+        self.decoder = PixelCNN(ch=ch, layers=layers, size=H)
+
+    def configure_optimizers(self): return dict(ae=torch.optim.Adam(self.decoder.parameters(), self.lr, betas=self.betas))
+    def sample(self, n: int): return sample_pixelcnn(self.decoder, n)
+    def nll(self, x): return pixelcnn_nll(self.decoder, x)
+
+    def train_step(self, x, y=None):
+        rec = self.nll(x).mean()
+        self.update('ae', rec)
+        return dict(rec=rec.detach())
 
 # %% ../nbs/04_pixelgan.ipynb #d8eec3ff
 @register('pixelgan', 'PixelGAN autoencoder (Makhzani & Frey 2017): PixelCNN decoder, Gaussian code, spatial bias',

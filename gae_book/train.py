@@ -15,6 +15,7 @@ from .core import (exists, default, default_device, seed_everything, Budget, bud
                            load_checkpoint, CheckpointError, runs_root, fingerprint, current_scale, progress_bar,
                            capabilities)
 from .data import Batches, Data, ImageSet, check_images
+from .blocks import to_image
 from .viz import save_grid, load_grid
 
 # %% auto #0
@@ -23,7 +24,7 @@ __all__ = ['INFERENCE', 'MODELS', 'GenerativeModel', 'frozen', 'moved', 'History
            'find_models', 'model_budget']
 
 # %% ../nbs/api/03_train.ipynb #365f90b1
-INFERENCE = ('sample', 'generate', 'encode', 'decode', 'reconstruct', 'cluster')
+INFERENCE = ('sample', 'encode', 'decode', 'reconstruct', 'cluster')
 
 def _inference(f):
     "Run a public inference method in eval mode without autograd, unless inside `train_step` or `differentiable()`."
@@ -78,6 +79,13 @@ def _full_kwargs(cls, kwargs: dict) -> dict:
 class GenerativeModel(nn.Module):
     "Base class: networks as submodules, optimizers from `configure_optimizers`, one `train_step` per batch."
     image_shape: tuple = (1, 32, 32)
+    offers: frozenset = frozenset()   # what the model can do, of sample / encode / decode / reconstruct / cluster
+    output: str = 'logits'            # how the default `decode` reads G's output: 'logits' (Bernoulli) or 'tanh'
+
+    def __init__(self):
+        "Every constructor argument becomes an attribute of the same name (lists as tuples), as fastcore's `store_attr` would make it."
+        super().__init__()
+        for k, v in self._init_kwargs.items(): setattr(self, k, tuple(v) if isinstance(v, list) else v)
 
     def __new__(cls, *args, **kwargs):
         if args: raise TypeError(f"{cls.__name__} takes keyword arguments only, e.g. {cls.__name__}(z_dim=16).")
@@ -130,23 +138,43 @@ class GenerativeModel(nn.Module):
         "Check that `x` are images this model accepts (shape, channels, range), with a clear error if not."
         return check_images(x, self.image_shape, what=f"{type(self).__name__}: {what}")
 
+    def _offered(self, what: str):
+        if what not in self.offers:
+            raise NotImplementedError(f"{type(self).__name__} does not {what}: it offers "
+                                      f"{', '.join(sorted(self.offers)) or 'none of sample/encode/decode'}.")
+
+    def sample_prior(self, n: int) -> torch.Tensor:
+        "n codes from the prior p(z): N(0, I) of size `z_dim`, unless the model says otherwise."
+        return torch.randn(n, self.z_dim, device=self.device)
+
     @_inference
-    def reconstruct(self, x):
-        "decode(encode(x)), for models that have both."
+    def sample(self, n: int, **kwargs) -> torch.Tensor:
+        "n new images: decode(sample_prior(n, **kwargs)) (a label-conditioned prior takes `y=`, say)."
+        self._offered('sample')
+        return self.decode(self.sample_prior(n, **kwargs))
+
+    @_inference
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        "Images -> codes: E(x), unless the model says otherwise."
+        self._offered('encode')
+        return self.E(self.check(x))
+
+    @_inference
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        "Codes -> images in [-1, 1]: G(z) read as `output` says."
+        self._offered('decode')
+        return to_image(self.G(z), self.output)
+
+    @_inference
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        "decode(encode(x))."
+        self._offered('reconstruct')
         return self.decode(self.encode(x))
-    reconstruct._generic = True     # `capabilities` counts it only where encode and decode exist
 
     def snapshot(self, x: torch.Tensor, z: torch.Tensor|None = None) -> torch.Tensor:
         "Images to watch during training: samples if the model can sample, else reconstructions of `x`."
         if 'sample' in self.offers: return self.sample(len(x))
         return self.reconstruct(x)
-
-    @property
-    def offers(self) -> set:
-        "What this model can do, of sample / encode / decode / reconstruct / cluster: the methods its class defines. A model whose abilities depend on its arguments or state says so by overriding this."
-        have = {m for m in ('sample', 'encode', 'decode', 'cluster') if callable(getattr(type(self), m, None))}
-        if {'encode', 'decode'} <= have or not getattr(type(self).reconstruct, '_generic', False): have.add('reconstruct')
-        return have
 
     def hparams(self) -> dict:
         "The keyword arguments this model was built with."
@@ -523,6 +551,7 @@ class ModelEntry:
     batch_size: int
     chapter: str
     data: object = None   # callable(verbose=True) -> Data it trains on by default; None: MNIST at 32x32
+    full_size: dict = field(default_factory=dict)   # arguments that build it at its final size from the first step
 
     def default_data(self, verbose: bool = True):
         "The data `gae-book train NAME` and the benchmark use when none is given."
@@ -532,12 +561,18 @@ class ModelEntry:
 
 MODELS: dict = {}
 
+def _build(cls, data, **kwargs): return cls(image_shape=data.shape, **kwargs)
+
 def register(name: str, description: str, *, steps: int = 2000, gpu_steps: int|None = None, batch_size: int = 64,
-             chapter: str = '', data=None):
-    "Decorator: register a factory `make(data, **kwargs) -> model` under `name` (`data`: its default data, if not MNIST)."
-    def deco(make):
-        MODELS[name] = ModelEntry(name, make, description, steps, default(gpu_steps, steps*10), batch_size, chapter, data)
-        return make
+             chapter: str = '', data=None, full_size: dict|None = None):
+    """Decorator: register a model class (built as `cls(image_shape=data.shape, **kwargs)`) or a factory
+    `make(data, **kwargs) -> model` under `name`. `data`: its default data, if not MNIST; `full_size`: arguments that
+    build it at its final size from the first step (e.g. no progressive growing), for the benchmark."""
+    def deco(obj):
+        make = functools.partial(_build, obj) if isinstance(obj, type) else obj
+        MODELS[name] = ModelEntry(name, make, description, steps, default(gpu_steps, steps*10), batch_size, chapter, data,
+                                  dict(default(full_size, {})))
+        return obj
     return deco
 
 def find_models() -> dict:

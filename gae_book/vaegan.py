@@ -15,7 +15,7 @@ from .foundations import gaussian_kl
 from .train import GenerativeModel, frozen, register
 
 # %% auto #0
-__all__ = ['feature_llike', 'gan_losses', 'VAEGAN', 'make_vaegan']
+__all__ = ['feature_llike', 'gan_losses', 'VAEGAN']
 
 # %% ../nbs/02_vaegan.ipynb #1ea65c52
 def feature_llike(f_real: torch.Tensor, f_rec: torch.Tensor) -> torch.Tensor:
@@ -27,15 +27,16 @@ def gan_losses(d_real: torch.Tensor, d_rec: torch.Tensor, d_prior: torch.Tensor)
     return F.softplus(-d_real).mean() + F.softplus(d_rec).mean() + F.softplus(d_prior).mean()
 
 # %% ../nbs/02_vaegan.ipynb #76b4069b
+@register('vaegan', 'VAE-GAN (Larsen et al. 2015): VAE with a discriminator-feature likelihood', steps=6000,
+          chapter='02 VAE-GAN')
 class VAEGAN(GenerativeModel):
     "VAE-GAN (Larsen et al. 2015): a VAE whose reconstruction likelihood lives in a discriminator's feature space."
+    offers = {'sample', 'encode', 'decode', 'reconstruct'}    # decode: Dec(z) as Bernoulli logits; sample: Dec(z_p)
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  gamma: float = 0.1,            # weight of L_llike against the GAN loss, for the decoder
                  feature_layer: int = 2,        # which discriminator stage is Dis_l (2: the 4x4 map, the deepest)
                  lr: float = 3e-4, betas=(0.5, 0.999)):
         super().__init__()
-        self.image_shape, self.z_dim, self.gamma, self.feature_layer = tuple(image_shape), z_dim, gamma, feature_layer
-        self.lr, self.betas = lr, tuple(betas)
         self.E = ConvEncoder(image_shape=image_shape, out_dim=2*z_dim, ch=ch)
         self.G = dcgan_init(ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch))
         self.D = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch, norm='bn'))
@@ -48,8 +49,6 @@ class VAEGAN(GenerativeModel):
 
     def posterior(self, x): return self.E(x).chunk(2, dim=1)
     def encode(self, x): return self.posterior(self.check(x))[0]
-    def decode(self, z): return to_image(self.G(z), 'logits')
-    def sample(self, n: int): return self.decode(torch.randn(n, self.z_dim, device=self.device))
     def dis_features(self, x): return self.D.features(x)[self.feature_layer]
 
     def train_step(self, x, y=None):
@@ -72,9 +71,4 @@ class VAEGAN(GenerativeModel):
         for p, g in zip(enc_params, g_enc): p.grad = g
         for p, g in zip(dec_params, g_dec): p.grad = g
         self.opts['enc'].step(); self.opts['dec'].step()
-        return dict(dis=l_dis.detach(), llike=l_like.detach(), prior=l_prior.detach(), fool=l_fool.detach())
-
-# %% ../nbs/02_vaegan.ipynb #53aeb946
-@register('vaegan', 'VAE-GAN (Larsen et al. 2015): VAE with a discriminator-feature likelihood', steps=6000,
-          chapter='02 VAE-GAN')
-def make_vaegan(data, **kw): return VAEGAN(image_shape=data.shape, **kw)
+        return dict(d_loss=l_dis.detach(), llike=l_like.detach(), prior=l_prior.detach(), fool=l_fool.detach())

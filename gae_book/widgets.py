@@ -153,7 +153,7 @@ def attribute_widget(encode, decode, x: torch.Tensor, in_a, in_b, names=('A', 'B
 
 # %% ../nbs/api/06_widgets.ipynb #5a0329e1
 def category_style_widget(decode,                 # (n, K + S) codes -> images
-                          n_categories: int,      # K
+                          n_clusters: int,        # K
                           style_dim: int,         # S
                           k: int = 4,             # style sliders (the first k style coordinates)
                           span: float = 2.5,      # slider range (the style prior is N(0, I))
@@ -161,18 +161,18 @@ def category_style_widget(decode,                 # (n, K + S) codes -> images
                           n: int = 1,             # images per draw (> 1 shows what a stochastic decoder varies)
                           figure: bool = True, zoom: int = 5):
     "Choose a category, move style sliders, redraw with a new seed; returns the widget."
-    labels = list(default(labels, [f'category {i}' for i in range(n_categories)]))
-    if len(labels) != n_categories: raise ValueError(f"{len(labels)} labels for {n_categories} categories")
+    labels = list(default(labels, [f'category {i}' for i in range(n_clusters)]))
+    if len(labels) != n_clusters: raise ValueError(f"{len(labels)} labels for {n_clusters} categories")
     def code(cat, style):
-        c = torch.zeros(n, n_categories + style_dim)
-        c[:, cat] = 1; c[:, n_categories:] = style
+        c = torch.zeros(n, n_clusters + style_dim)
+        c[:, cat] = 1; c[:, n_clusters:] = style
         return c
     if figure:
         torch.manual_seed(0)
         styles = torch.randn(8, style_dim)
         rows = {}
-        for i in range(min(10, n_categories)):
-            c = torch.zeros(8, n_categories + style_dim); c[:, i] = 1; c[:, n_categories:] = styles
+        for i in range(min(10, n_clusters)):
+            c = torch.zeros(8, n_clusters + style_dim); c[:, i] = 1; c[:, n_clusters:] = styles
             rows[labels[i]] = decode_images(decode, c)
         show_rows(rows, scale=0.45, title='rows: categories; columns: the same eight style codes'); plt.show()
     pick = W.Dropdown(options=[(l, i) for i, l in enumerate(labels)], value=0, description='category')

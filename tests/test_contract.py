@@ -112,3 +112,41 @@ def test_every_model_trains_from_the_command_line(tmp_path):
     for name in sorted(MODELS):
         assert main(['train', name, '--steps', '2', '--out', str(tmp_path/name), '--no-progress', '--offline']) == 0
         assert (tmp_path/name/'checkpoint.pt').exists()
+
+
+@pytest.mark.parametrize('name', sorted(MODELS))
+def test_arguments_are_attributes_and_unoffered_abilities_are_clear_errors(name):
+    m = build(name)
+    for k, v in m.hparams().items():
+        if k in ('r1_gamma', 'cond'): continue             # resolved from other arguments when left at None
+        assert getattr(m, k) == (tuple(v) if isinstance(v, list) else v), f'{name}.{k} is not stored'
+    for what in {'sample', 'encode', 'decode', 'reconstruct'} - capabilities(m):
+        if name == 'gaia' and what == 'sample': continue   # GAIA says how to get a pool of codes instead
+        args = (data_for(name).test.x[:2].to(m.device),) if what in ('encode', 'reconstruct') else (2,)
+        with pytest.raises(NotImplementedError, match=f'does not {what}'):
+            getattr(m, what)(*args)
+
+
+def test_a_class_registers_itself_with_one_line():
+    from torch import nn
+    from gae_book.train import GenerativeModel, register, MODELS as REGISTRY
+
+    @register('_toy', 'a toy model for this test', steps=3)
+    class Toy(GenerativeModel):
+        offers = {'encode', 'decode', 'reconstruct'}
+        def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 4, lr: float = 1e-3):
+            super().__init__()
+            self.E = nn.Sequential(nn.Flatten(), nn.Linear(32*32, z_dim))
+            self.G = nn.Sequential(nn.Linear(z_dim, 32*32), nn.Unflatten(1, (1, 32, 32)))
+        def configure_optimizers(self): return dict(ae=torch.optim.Adam(self.parameters(), self.lr))
+        def train_step(self, x, y=None):
+            loss = (self.G(self.E(x)) - x).pow(2).mean(); self.update('ae', loss); return dict(rec=loss.detach())
+    try:
+        data = data_for('ae')
+        m = REGISTRY['_toy'].make(data, z_dim=3)
+        assert isinstance(m, Toy) and m.z_dim == 3 and m.image_shape == data.shape
+        x = data.test.x[:2]
+        assert m.reconstruct(x).shape == x.shape and m.encode(x).shape == (2, 3)
+        with pytest.raises(NotImplementedError, match='does not sample'): m.sample(2)
+    finally:
+        REGISTRY.pop('_toy', None)
