@@ -104,6 +104,7 @@ class ClusterAAE(GenerativeModel):
                  lr_adv: float = 1e-3,     # adversarial phase: the discriminators and the encoder's update
                  betas=(0.5, 0.999)):      # Adam betas of the adversarial phase (reconstruction: Adam's default)
         super().__init__()
+        self.code_dim = n_clusters + style_dim   # the code (one-hot y, z) the decoder reads
         self.E = ConvEncoder(image_shape=image_shape, out_dim=n_clusters + style_dim, ch=ch)
         self.G = ConvDecoder(image_shape=image_shape, in_dim=n_clusters + style_dim, ch=ch)
         self.D_y, self.D_z = MLP(n_clusters, d_hidden, d_hidden, 1), MLP(style_dim, d_hidden, d_hidden, 1)

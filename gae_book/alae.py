@@ -85,7 +85,7 @@ class LatentReciprocity(GenerativeModel):
 
     def decode(self, w):
         "w (N, w_dim), or one per layer (N, n_styles, w_dim) for StyleALAE -> full-size images in [-1, 1]."
-        x = self._generate(w).clamp(-1, 1)
+        x = self._generate(self.check_codes(w, self.w_dim, 'styles w')).clamp(-1, 1)
         return x if x.shape[-1] == self.image_shape[-1] else F.interpolate(x, size=self.image_shape[1:], mode='nearest')
 
 # %% ../nbs/07_alae.ipynb #0855406f

@@ -13,46 +13,83 @@ from .core import default_device, seed_everything, is_quick, capabilities
 from .data import mnist, shapes, image_folder
 from .viz import save_grid
 from .core import CheckpointError
-from .train import find_models, model_budget, fit, load_model, NonFiniteLoss
+from .train import find_models, model_budget, fit, load_model, NonFiniteLoss, RunFolderBusy
 
 # %% auto #0
-__all__ = ['train_cmd', 'list_cmd', 'bench_cmd', 'sample_cmd', 'reconstruct_cmd', 'parser', 'main']
+__all__ = ['UsageError', 'train_cmd', 'list_cmd', 'bench_cmd', 'sample_cmd', 'reconstruct_cmd', 'parser', 'main']
 
 # %% ../nbs/api/05_cli.ipynb #6f4775c6
-def _load_data(spec: list, size: int|None):
+class UsageError(Exception):
+    "A mistake in how the command was called: reported as one line, `error: ...`, exit status 2."
+
+def _device(name: str|None) -> torch.device:
+    "The device `--device` names, checked before anything is loaded."
+    if name is None: return default_device()
+    try: d = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise UsageError(f"--device {name!r} is not a device: use cpu, cuda, cuda:N or mps (or leave --device out).") from None
+    if d.type == 'cuda':
+        if not torch.cuda.is_available():
+            raise UsageError(f"--device {name}: PyTorch sees no CUDA GPU here. Use --device cpu, or leave --device out.")
+        if d.index is not None and d.index >= torch.cuda.device_count():
+            raise UsageError(f"--device {name}: there are only {torch.cuda.device_count()} CUDA device(s), cuda:0 to "
+                             f"cuda:{torch.cuda.device_count() - 1}.")
+    elif d.type == 'mps' and not (getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available()):
+        raise UsageError(f"--device {name}: the Apple GPU (mps) is not available here. Use --device cpu.")
+    elif d.type not in ('cpu', 'cuda', 'mps'):
+        raise UsageError(f"--device {name}: gae_book trains on cpu, cuda or mps.")
+    return d
+
+def _writable_folder(path: Path, flag: str = '--out') -> Path:
+    "Make sure `path` is (or can become) a folder we can write to, before any work is done."
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path} is a file; pass a folder (it is created if missing).")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path/f'.write-test-{os.getpid()}'
+        probe.write_bytes(b''); probe.unlink()
+    except OSError as e:
+        raise UsageError(f"{flag} {path} cannot be written ({e.strerror or e}). Choose a folder you can write to.") from None
+    return path
+
+def _positive(value, flag: str):
+    if value is not None and value < 1: raise UsageError(f"{flag} must be at least 1, got {value}.")
+
+def _load_data(spec: list, size: int|None, verify: bool = False):
     kind = spec[0]
     if kind == 'mnist':
-        if len(spec) > 1: raise SystemExit("--data mnist takes no path.")
+        if len(spec) > 1: raise UsageError("--data mnist takes no path.")
         return mnist(size=size or 32)
     if kind == 'shapes':
-        if len(spec) > 1: raise SystemExit("--data shapes takes no path.")
+        if len(spec) > 1: raise UsageError("--data shapes takes no path.")
         return shapes(size=size or 32)
     if kind == 'folder':
-        if len(spec) != 2: raise SystemExit("--data folder needs the folder's path: --data folder PATH")
-        return image_folder(spec[1], size=size or 64)
-    raise SystemExit(f"Unknown --data {kind!r}: use mnist, shapes, or folder PATH.")
+        if len(spec) != 2: raise UsageError("--data folder needs the folder's path: --data folder PATH")
+        return image_folder(spec[1], size=size or 64, verify=verify)
+    raise UsageError(f"Unknown --data {kind!r}: use mnist, shapes, or folder PATH.")
 
 # %% ../nbs/api/05_cli.ipynb #4dc7821f
 def train_cmd(a) -> int:
     models = find_models()
     if a.model not in models:
-        raise SystemExit(f"Unknown model {a.model!r}. Known models: {', '.join(sorted(models))} (see `gae-book list`).")
-    out = Path(a.out or f'runs/{a.model}')
+        raise UsageError(f"Unknown model {a.model!r}. Known models: {', '.join(sorted(models))} (see `gae-book list`).")
+    _positive(a.steps, '--steps'); _positive(a.batch_size, '--batch-size'); _positive(a.size, '--size')
+    device = _device(a.device)
+    out = _writable_folder(Path(a.out or f'runs/{a.model}'))
     ck = out/'checkpoint.pt'
     if ck.exists() and not a.resume:
-        raise SystemExit(f"{ck} already exists. Pass --resume to continue that run, or choose another --out; "
+        raise UsageError(f"{ck} already exists. Pass --resume to continue that run, or choose another --out; "
                          f"nothing was overwritten.")
     if a.resume and not ck.exists(): print(f"No checkpoint in {out} yet: starting a new run there.")
     if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
     entry = models[a.model]
     # a model may bring its own version of MNIST (PixelGAN: binarised, 28x28); the registry knows which
-    data = entry.default_data() if a.data == ['mnist'] and a.size is None else _load_data(a.data, a.size)
+    data = entry.default_data() if a.data == ['mnist'] and a.size is None else _load_data(a.data, a.size, a.verify_images)
     b = model_budget(a.model, steps=a.steps, batch_size=a.batch_size)
     print(b)
     seed_everything(a.seed)
     model = entry.make(data)
     print(f"{model}\ndata: {data}\nrun folder: {out}")
-    device = torch.device(a.device) if a.device else default_device()
     hist = fit(model, data, b, seed=a.seed, device=device, run_dir=out, resume=True, progress=not a.no_progress)
     print(f"wrote {ck}, {out/'samples.png'}, {out/'summary.json'}")
     return 130 if hist.interrupted else 0
@@ -69,7 +106,7 @@ def bench_cmd(a) -> int:
     from gae_book.bench import bench
     if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
     bench(a.models, steps=a.steps, warmup=a.warmup, batch_size=a.batch_size, size=a.size,
-          device=torch.device(a.device) if a.device else None, out=a.out)
+          device=_device(a.device), out=a.out)
     return 0
 
 def _run_model(run: str, device):
@@ -77,26 +114,28 @@ def _run_model(run: str, device):
     path = Path(run)
     ck = path/'checkpoint.pt' if path.is_dir() else path
     if not ck.exists():
-        raise SystemExit(f"No checkpoint at {ck}: pass a run folder written by `gae-book train` (or its checkpoint.pt).")
+        raise UsageError(f"No checkpoint at {ck}: pass a run folder written by `gae-book train` (or its checkpoint.pt).")
     return load_model(ck, device=device), (path if path.is_dir() else path.parent)
 
 def sample_cmd(a) -> int:
-    model, folder = _run_model(a.run, a.device)
+    _positive(a.n, '-n')
+    model, folder = _run_model(a.run, _device(a.device))
     if 'sample' not in capabilities(model):
-        raise SystemExit(f"{type(model).__name__} cannot sample from a prior; try `gae-book reconstruct {a.run}`.")
-    if a.n < 1: raise SystemExit("-n must be at least 1.")
+        raise UsageError(f"{type(model).__name__} cannot sample from a prior; try `gae-book reconstruct {a.run}`.")
+    if a.n < 1: raise UsageError("-n must be at least 1.")
     seed_everything(a.seed)
     out = save_grid(model.sample(a.n), a.out or folder/'sample.png', nrow=a.nrow or min(a.n, 8))
     print(f"{type(model).__name__}: wrote {a.n} samples to {out}")
     return 0
 
 def reconstruct_cmd(a) -> int:
-    model, folder = _run_model(a.run, a.device)
+    _positive(a.n, '-n')
+    model, folder = _run_model(a.run, _device(a.device))
     if 'reconstruct' not in capabilities(model):
-        raise SystemExit(f"{type(model).__name__} has no encoder to reconstruct with; try `gae-book sample {a.run}`.")
+        raise UsageError(f"{type(model).__name__} has no encoder to reconstruct with; try `gae-book sample {a.run}`.")
     if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
     data = _load_data(a.data, model.image_shape[-1])
-    if a.n < 1: raise SystemExit("-n must be at least 1.")
+    if a.n < 1: raise UsageError("-n must be at least 1.")
     x = data.test.x[:a.n].to(model.device)
     seed_everything(a.seed)
     out = save_grid(torch.cat([x, model.reconstruct(x)]).cpu(), a.out or folder/'reconstructions.png', nrow=len(x))
@@ -118,6 +157,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
     t.add_argument('--no-progress', action='store_true', help='no progress bar')
+    t.add_argument('--verify-images', action='store_true', help='with --data folder: read every image first and skip (and count) unreadable ones')
     t.add_argument('--offline', action='store_true', help='never download (MNIST falls back to the 5,000 built-in digits)')
     t.set_defaults(func=train_cmd)
     bn = sub.add_parser('bench', help="time every model's training step on this device; print and save steps/s")
@@ -151,5 +191,5 @@ def main(argv=None) -> int:
     "Entry point of the `gae-book` command."
     a = parser().parse_args(argv)
     try: return a.func(a)
-    except (FileNotFoundError, NotADirectoryError, ValueError, CheckpointError, NonFiniteLoss) as e:
+    except (UsageError, OSError, ValueError, CheckpointError, NonFiniteLoss, RunFolderBusy) as e:
         print(f"error: {e}", file=sys.stderr); return 2

@@ -139,10 +139,22 @@ def load_checkpoint(path, map_location='cpu') -> dict:
         raise FileNotFoundError(f"No checkpoint at {path}. Train first (e.g. `gae-book train ae --out {path.parent}`) "
                                 f"or check the path.")
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; pass the checkpoint file inside it (e.g. {path/'checkpoint.pt'}).")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"Checkpoint {path} is empty (0 bytes): it was never written completely. Delete it and "
+                              f"train again, or restore a backup.")
+    first = lambda e: (str(e).splitlines() or [''])[0]
     try: obj = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, KeyError) as e:
+    except pickle.UnpicklingError as e:
+        if 'GLOBAL' not in str(e):            # not a refused object: the bytes themselves are broken
+            why = next((l.strip() for l in str(e).splitlines() if l.strip().startswith('Unsupported')), 'it does not unpickle')
+            raise CheckpointError(f"Checkpoint {path} is corrupt or not a gae_book checkpoint ({why[:120]}). Delete it "
+                                  f"and train again, or restore a backup.") from None
+        raise CheckpointError(f"Checkpoint {path} holds Python objects other than tensors and plain data, so it was not "
+                              f"written by gae_book; it was not loaded, because loading such a file can run code. "
+                              f"Use a checkpoint written by fit or save_model.") from None
+    except Exception as e:                 # truncated, random bytes, a foreign format: whatever the loader trips on
         raise CheckpointError(f"Checkpoint {path} is corrupt or not a gae_book checkpoint ({type(e).__name__}: "
-                              f"{str(e).splitlines()[0][:200]}). Delete it and train again, or restore a backup.") from e
+                              f"{first(e)[:200]}). Delete it and train again, or restore a backup.") from e
     if not isinstance(obj, dict):
         raise CheckpointError(f"Checkpoint {path} holds a {type(obj).__name__}, not a dict: it was not written by gae_book.")
     return obj

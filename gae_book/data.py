@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import exists, default, default_device
+from .core import exists, default, default_device, progress_bar
 
 # %% auto #0
 __all__ = ['SHAPE_NAMES', 'SHAPE_FACTORS', 'IMAGE_EXTS', 'ImageSet', 'Data', 'check_images', 'data_root', 'offline', 'mnist',
-           'render_shapes', 'shapes', 'FolderImages', 'image_folder', 'celeba', 'Batches', 'binarized_mnist']
+           'render_shapes', 'shapes', 'UnreadableImage', 'read_image', 'FolderImages', 'image_folder', 'celeba',
+           'Batches', 'binarized_mnist']
 
 # %% ../nbs/api/01_data.ipynb #baed2b23
 @dataclass
@@ -81,6 +82,12 @@ def check_images(x,                    # a batch of images
             raise ValueError(f"{what} are {x.shape[2]}x{x.shape[3]} but this model expects {H}x{W}: load the data with "
                              f"size={H} (e.g. mnist(size={H})) or build the model with image_shape={(C, *x.shape[2:])}.")
     if x.numel():
+        bad = ~torch.isfinite(x)
+        if bad.any():
+            first = int(bad.flatten(1).any(1).nonzero()[0]) if x.dim() == 4 else 0
+            raise ValueError(f"{what} contain {int(bad.sum())} NaN or infinite pixel values (the first in image {first}). "
+                             f"A non-finite pixel would poison every weight and batch-norm statistic it reaches: "
+                             f"fix or drop those images (torch.isfinite(x).flatten(1).all(1) marks the good ones).")
         lo, hi = x.min().item(), x.max().item()
         if lo < -1.001 or hi > 1.001:
             raise ValueError(f"{what} must lie in [-1, 1], got values in [{lo:.3g}, {hi:.3g}]. "
@@ -200,6 +207,28 @@ def shapes(n_train: int = 6000,  # training images
 # %% ../nbs/api/01_data.ipynb #a6db144c
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
 
+class UnreadableImage(ValueError):
+    "An image file that cannot be read (truncated, not an image, unsupported)."
+
+def read_image(path, channels: int = 3):
+    "One image file as a PIL image in 'L' or 'RGB': upright (EXIF orientation applied), 16-bit and float grey scaled to 8 bits."
+    from PIL import Image, ImageOps
+    try:
+        with Image.open(path) as im:
+            im.load()
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ('I;16', 'I;16L', 'I;16B', 'I', 'F'):        # deep grey: scale by the range it can hold
+                a = np.asarray(im, dtype=np.float64)
+                top = 1.0 if im.mode == 'F' and a.max() <= 1 else 255.0 if a.max() <= 255 else 65535.0 if a.max() <= 65535 else a.max()
+                im = Image.fromarray((a.clip(0, None)/top*255).round().astype(np.uint8))
+            elif im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
+                im = im.convert('RGBA'); bg = Image.new('RGBA', im.size, (255, 255, 255, 255))
+                im = Image.alpha_composite(bg, im)                       # transparent pixels: white, not black
+            return im.convert('L' if channels == 1 else 'RGB')
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        raise UnreadableImage(f"cannot read the image {path}: {e}. Remove or replace the file, or let "
+                              f"image_folder(..., verify=True) (--verify-images) skip unreadable files.") from None
+
 class FolderImages(torch.utils.data.Dataset):
     "Images from a folder, centre-cropped and resized to `size`, as (C,size,size) tensors in [-1, 1]."
     def __init__(self, files, size: int, channels: int = 3, crop: int|None = None):
@@ -208,29 +237,42 @@ class FolderImages(torch.utils.data.Dataset):
         self.tf = T.Compose([T.CenterCrop(crop) if exists(crop) else T.Lambda(lambda im: im),
                              T.Resize(size, antialias=True), T.CenterCrop(size), T.ToTensor()])
     def __len__(self): return len(self.files)
-    def __getitem__(self, i):
-        from PIL import Image
-        with Image.open(self.files[i]) as im:
-            im = im.convert('L' if self.channels == 1 else 'RGB')
-            return self.tf(im)*2 - 1
+    def __getitem__(self, i): return self.tf(read_image(self.files[i], self.channels))*2 - 1
 
 # %% ../nbs/api/01_data.ipynb #a9d29e75
 def image_folder(path,               # a folder of images (searched recursively)
                  size: int = 64,     # output size (square)
                  channels: int = 3,  # 3 for RGB, 1 for grey scale
                  n_test: int = 500,  # images held out (the last ones in sorted order)
-                 crop: int|None = None) -> Data: # centre crop in source pixels before resizing
+                 crop: int|None = None,  # centre crop in source pixels before resizing
+                 verify: bool = False,   # read every file once now and leave out (and count) those that cannot be read
+                 verbose: bool = True) -> Data:
     "A folder of images as a lazily loaded `Data`, with a clear error when the folder is missing or empty."
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"No folder at {path}. Pass the folder that holds your images (e.g. an unzipped "
                                 f"img_align_celeba/), or use mnist() / shapes(), which need no files.")
     if not path.is_dir(): raise NotADirectoryError(f"{path} is a file; pass the folder that contains the images.")
-    files = sorted(p for p in path.rglob('*') if p.suffix.lower() in IMAGE_EXTS)
-    if not files:
-        raise ValueError(f"No images ({', '.join(IMAGE_EXTS)}) found under {path}. Check the path; images may be "
-                         f"in a sub-folder or still zipped.")
+    named = sorted(p for p in path.rglob('*') if p.suffix.lower() in IMAGE_EXTS)
+    files = [p for p in named if p.is_file()]                    # not broken links, not folders named like images
+    if verbose and len(files) < len(named):
+        odd = [p for p in named if not p.is_file()]
+        print(f"Left out {len(odd)} entr{'y' if len(odd) == 1 else 'ies'} named like images that are not readable files "
+              f"(broken links or folders), e.g. {odd[0]}.")
     if channels not in (1, 3): raise ValueError(f"channels must be 1 or 3, got {channels}.")
+    if verify and files:
+        bad, bar = [], progress_bar(len(files), 'checking images', unit='image') if verbose and len(files) > 500 else None
+        for p in files:
+            try: read_image(p, channels)
+            except UnreadableImage as e: bad.append((p, str(e)))
+            if bar is not None: bar.update(1)
+        if bar is not None: bar.close()
+        if bad and verbose:
+            print(f"Skipped {len(bad)} unreadable file(s) of {len(files)}, e.g. {bad[0][1].split('. Remove')[0]}.")
+        files = [p for p in files if p not in {b for b, _ in bad}]
+    if not files:
+        raise ValueError(f"No {'readable ' if verify else ''}images ({', '.join(IMAGE_EXTS)}) found under {path}. "
+                         f"Check the path; images may be in a sub-folder or still zipped.")
     n_test = min(n_test, len(files)//10)
     return Data(path.name, FolderImages(files[:len(files)-n_test], size, channels, crop),
                 FolderImages(files[len(files)-n_test:], size, channels, crop), source=f'image folder {path}')
@@ -286,8 +328,10 @@ class Batches:
             order = self._perm[start:].tolist()
             chunks = [order[i:i + self.batch_size] for i in range(0, len(order) - self.batch_size + 1, self.batch_size)]
             dl = torch.utils.data.DataLoader(self.data, batch_sampler=chunks, num_workers=self.num_workers,
-                                             pin_memory=self.device.type == 'cuda')
-            self._it = iter(dl)
+                                             pin_memory=self.device.type == 'cuda',
+                                             generator=torch.Generator().manual_seed(self.seed*100003 + self.epoch))
+            with torch.random.fork_rng(devices=[]):     # making an iterator draws a seed: keep the training stream intact
+                self._it = iter(dl)
         b = next(self._it)
         x, y = (b if isinstance(b, (list, tuple)) else (b, None))
         return x.to(self.device, non_blocking=True), (y.to(self.device) if exists(y) else None)

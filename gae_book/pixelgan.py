@@ -188,7 +188,8 @@ class PixelGANAutoencoder(GenerativeModel):
         return F.one_hot(y, self.code_dim).float()
 
     def encode(self, x): return self.code(self.check(x))
-    def decode(self, z, generator=None): return sample_pixelcnn(self.decoder, len(z), z, generator=generator)
+    def decode(self, z, generator=None):
+        return sample_pixelcnn(self.decoder, len(z), self.check_codes(z, self.code_dim), generator=generator)
     def cluster(self, x):
         "The category of images x (a categorical code only: a Gaussian code has no clusters)."
         if self.prior != 'categorical': raise ValueError("cluster needs prior='categorical': a Gaussian code has no clusters")
@@ -242,7 +243,8 @@ class PixelCNNBaseline(GenerativeModel):
 
 # %% ../nbs/04_pixelgan.ipynb #d8eec3ff
 @register('pixelgan', 'PixelGAN autoencoder (Makhzani & Frey 2017): PixelCNN decoder, Gaussian code, spatial bias',
-          steps=1500, chapter='04 PixelGAN AE', data=binarized_mnist)   # trains on binarised 28x28 digits by default
+          steps=1500, chapter='04 PixelGAN AE', data=binarized_mnist,   # trains on binarised 28x28 digits by default
+          cls=PixelGANAutoencoder)
 def make_pixelgan(data, **kw):
     if data.shape[-1] != 28: raise ValueError("the PixelGAN autoencoder trains on 28x28 binarised digits: use --size 28")
     return PixelGANAutoencoder(image_shape=data.shape, **kw)

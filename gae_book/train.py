@@ -6,7 +6,7 @@ Docs: https://gae-book.github.io/gae_book/api/train.html.md"""
 
 # %% ../nbs/api/03_train.ipynb #f3ed81ed
 from __future__ import annotations
-import time, json, math, random, inspect, importlib, contextlib, functools, signal, threading
+import os, time, json, math, random, socket, inspect, importlib, contextlib, functools, signal, threading
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -20,8 +20,8 @@ from .viz import save_grid, load_grid
 
 # %% auto #0
 __all__ = ['INFERENCE', 'MODELS', 'GenerativeModel', 'frozen', 'moved', 'History', 'class_path', 'model_checkpoint', 'load_model',
-           'save_model', 'auto_run_dir', 'NonFiniteLoss', 'check_resumable', 'fit', 'ModelEntry', 'register',
-           'find_models', 'model_budget']
+           'save_model', 'auto_run_dir', 'NonFiniteLoss', 'RunFolderBusy', 'check_resumable', 'fit', 'ModelEntry',
+           'register', 'registered_classes', 'find_models', 'model_budget']
 
 # %% ../nbs/api/03_train.ipynb #365f90b1
 INFERENCE = ('sample', 'encode', 'decode', 'reconstruct', 'cluster')
@@ -135,8 +135,20 @@ class GenerativeModel(nn.Module):
         return p.device if exists(p) else torch.device('cpu')
 
     def check(self, x, what='images'):
-        "Check that `x` are images this model accepts (shape, channels, range), with a clear error if not."
+        "Check that `x` are images this model accepts (shape, channels, range, finite), with a clear error if not."
         return check_images(x, self.image_shape, what=f"{type(self).__name__}: {what}")
+
+    def check_codes(self, z, dim: int, what: str = 'codes'):
+        "Check that `z` is a float tensor (N, ..., dim) of finite codes, with a clear error if not."
+        name = f"{type(self).__name__}: {what}"
+        if not isinstance(z, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(z).__name__}.")
+        if not z.is_floating_point(): raise TypeError(f"{name} must be floating point, got {z.dtype}. Use z.float().")
+        if z.dim() < 2 or z.shape[-1] != dim:
+            raise ValueError(f"{name} must have shape (N, {dim}), got {tuple(z.shape)}"
+                             + (f". For one code use z[None]." if z.dim() == 1 and len(z) == dim else '.'))
+        if not self.__dict__.get('_grad_depth') and not torch.isfinite(z).all():   # not inside a step: no sync there
+            raise ValueError(f"{name} contain NaN or infinite values.")
+        return z
 
     def _offered(self, what: str):
         if what not in self.offers:
@@ -163,7 +175,7 @@ class GenerativeModel(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         "Codes -> images in [-1, 1]: G(z) read as `output` says."
         self._offered('decode')
-        return to_image(self.G(z), self.output)
+        return to_image(self.G(self.check_codes(z, getattr(self, 'code_dim', None) or self.z_dim)), self.output)
 
     @_inference
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
@@ -276,25 +288,30 @@ def model_checkpoint(model: GenerativeModel, **extra) -> dict:
     return dict(cls=class_path(type(model)), kwargs=model.hparams(), model=model.state_dict(), **extra)
 
 def load_model(path_or_ckpt, device=None) -> GenerativeModel:
-    "Rebuild a model saved by `fit` or `save_model`, in eval mode (only classes from the gae_book package are loaded)."
+    "Rebuild a model saved by `fit` or `save_model`, in eval mode (only registered model classes, or the session's own, are built)."
     ck = path_or_ckpt if isinstance(path_or_ckpt, dict) else load_checkpoint(path_or_ckpt)
-    if 'cls' not in ck or 'model' not in ck:
-        raise CheckpointError("This checkpoint has no model class or weights; was it written by gae_book's fit or save_model?")
+    src = 'The checkpoint' if isinstance(path_or_ckpt, dict) else f'Checkpoint {path_or_ckpt}'
+    if not isinstance(ck.get('cls'), str) or 'model' not in ck:
+        raise CheckpointError(f"{src} has no model class or weights; was it written by gae_book's fit or save_model?")
     mod, _, name = ck['cls'].rpartition('.')
     if not (mod == 'gae_book' or mod.startswith('gae_book.') or mod == '__main__'):
-        raise CheckpointError(f"Refusing to load class {ck['cls']}: only gae_book models are rebuilt from checkpoints.")
+        raise CheckpointError(f"{src}: refusing to load class {ck['cls']}: only gae_book models are rebuilt from checkpoints.")
     try: cls = getattr(importlib.import_module(mod), name)
     except (ImportError, AttributeError):
-        raise CheckpointError(f"The checkpoint's class {ck['cls']} does not exist in this version of gae_book.") from None
-    if not (isinstance(cls, type) and issubclass(cls, GenerativeModel)) or not isinstance(ck.get('kwargs'), dict):
-        raise CheckpointError(f"Refusing to load {ck['cls']}: a checkpoint can only rebuild a gae_book model class "
-                              f"from a dict of its arguments.")
+        raise CheckpointError(f"{src} names the class {ck['cls']}, which does not exist in this version of gae_book.") from None
+    from gae_book.train import registered_classes      # the registry, below (it imports every chapter's module)
+    own = mod == '__main__' and isinstance(cls, type) and issubclass(cls, GenerativeModel)   # defined in this session
+    if not (own or cls in registered_classes()) or not isinstance(ck.get('kwargs'), dict) \
+            or not all(isinstance(k, str) for k in ck['kwargs']):
+        raise CheckpointError(f"{src}: refusing to load {ck['cls']}: a checkpoint can only rebuild a registered model "
+                              f"class (`gae-book list`) from a dict of its arguments.")
     try: model = cls(**ck['kwargs'])
-    except TypeError as e: raise CheckpointError(f"{ck['cls']} cannot be built from the checkpoint's arguments: {e}") from None
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{src}: {ck['cls']} cannot be built from its arguments: {e}") from None
     try: model.load_state_dict(ck['model'])
-    except RuntimeError as e:
-        raise CheckpointError(f"The weights in the checkpoint do not fit {ck['cls']}({', '.join(f'{k}={v!r}' for k, v in ck['kwargs'].items())}): "
-                              f"{str(e).splitlines()[0][:300]}") from None
+    except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as e:
+        raise CheckpointError(f"{src}: the weights do not fit {ck['cls']}({', '.join(f'{k}={v!r}' for k, v in ck['kwargs'].items())}): "
+                              f"{(str(e).splitlines() or [''])[0][:300]}") from None
     return model.to(default(device, default_device)).eval()
 
 def save_model(model: GenerativeModel, path) -> Path:
@@ -325,6 +342,52 @@ class NonFiniteLoss(FloatingPointError):
     "A loss became NaN or infinite during training."
 
 # %% ../nbs/api/03_train.ipynb #1bdb9572
+class RunFolderBusy(RuntimeError):
+    "Another training process is writing to this run folder."
+
+_HELD = set()                             # run folders this process holds
+
+def _lock_owner(lock: Path):
+    "(pid, host) written in a lock file, or None if it cannot be read."
+    try: pid, host = lock.read_text().split()[:2]; return int(pid), host
+    except (OSError, ValueError): return None
+
+def _alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True       # someone else's process
+    return True
+
+@contextlib.contextmanager
+def _run_lock(run_dir: Path|None):
+    "Hold `run_dir/.lock` (this process's id and host) while training writes there; refuse a second writer clearly."
+    if run_dir is None: yield; return
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock, me = run_dir/'.lock', (os.getpid(), socket.gethostname())
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            with os.fdopen(fd, 'w') as f: f.write(f"{me[0]} {me[1]}\n")
+            break
+        except FileExistsError:
+            owner = _lock_owner(lock)
+            if owner is None: time.sleep(0.2); owner = _lock_owner(lock)     # it may be being written right now
+            mine_and_held = owner == me and run_dir.resolve() in _HELD
+            stale = owner is not None and owner[1] == me[1] and not mine_and_held and (owner[0] == me[0] or not _alive(owner[0]))
+            if not stale:
+                who = f"process {owner[0]} on {owner[1]}" if owner else "another process"
+                raise RunFolderBusy(f"The run folder {run_dir} is in use by {who} (lock file {lock}). Wait for that run "
+                                    f"to finish, or choose another run folder (--out on the command line). If no run is "
+                                    f"using it, delete {lock}.") from None
+            lock.unlink(missing_ok=True)      # left by a process that no longer runs: take over, and clear its debris
+            for t in run_dir.glob('.*.tmp'): t.unlink(missing_ok=True)
+    else: raise RunFolderBusy(f"Could not take the lock {lock}: other processes keep taking it.")
+    _HELD.add(run_dir.resolve())
+    try: yield
+    finally:
+        _HELD.discard(run_dir.resolve())
+        if _lock_owner(lock) == me: lock.unlink(missing_ok=True)
+
 @contextlib.contextmanager
 def _deferred_interrupt():
     "Within the block, a first SIGINT sets flag['hit'] instead of raising; a second raises KeyboardInterrupt."
@@ -404,8 +467,8 @@ class _LossLog:
         bad = ~torch.isfinite(vals)
         if bad.any():
             i, j = [int(t) for t in bad.nonzero()[0]]
-            where = (f"The last good checkpoint is {self.last_good[1]} (step {self.last_good[0]}); fit(..., resume=True) "
-                     f"restarts there." if self.last_good else "No checkpoint was written before it (pass run_dir= to keep them).")
+            where = (f"The last good checkpoint is {self.last_good[1]} (step {self.last_good[0]}); resuming "
+                     f"(fit(..., resume=True), or --resume on the command line) restarts there." if self.last_good else "No checkpoint was written before it (pass run_dir= to keep them).")
             raise NonFiniteLoss(f"Loss '{names[i]}' became {vals[i, j].item()} at step {first + j}. Training stopped so "
                                 f"that no poisoned weights are saved. {where} Common causes: a learning rate too high, "
                                 f"inputs outside [-1, 1], a log or division of zero in a loss.")
@@ -435,6 +498,7 @@ def _snapshot(model: GenerativeModel, fixed_x, seed: int, device, hist: History,
         torch.manual_seed(seed + 777)
         img = model.snapshot(fixed_x).detach().float().cpu().clamp(-1, 1)
     model.train(was)
+    if not torch.isfinite(img).all(): return          # broken weights: the NaN check stops the run; no grey PNG
     hist.snapshots.append((hist.step, img))
     if run_dir: save_grid(img, run_dir/f'samples_{hist.step:06d}.png')
 
@@ -445,6 +509,18 @@ def _train_on_next_batch(model: GenerativeModel, batches: Batches) -> dict:
     try: return model.train_step(x, y)
     except KeyboardInterrupt: batches.load_state_dict(before); raise
 
+def _abandon_torn_step(model, batches, ckpt_path, data_tag, fixed_x, device, hist: History, verbose: bool) -> History:
+    "After a hard stop inside a step: put the model back to its last checkpoint (if any) and save nothing."
+    if ckpt_path and ckpt_path.exists():
+        hist = _restore(model, batches, ckpt_path, data_tag, fixed_x, device); hist.interrupted = True
+        if verbose: print(f"Stopped inside a training step. Its half-applied update was dropped: the model is back at "
+                          f"its checkpoint of step {hist.step} ({ckpt_path}), which was not touched; resuming continues "
+                          f"from there.")
+    elif verbose: print("Stopped inside a training step: the weights in memory are half updated and no checkpoint was "
+                        "kept (pass run_dir= to keep one). Train again rather than use this model.")
+    model.eval()
+    return hist
+
 def _write_summary(run_dir: Path, model: GenerativeModel, hist: History, bud: Budget, device):
     "summary.json (arguments, steps, speed, final losses, budget, device) and samples.png, the last snapshot."
     plain = lambda v: v if isinstance(v, (int, float, str, bool, type(None))) else repr(v)
@@ -453,12 +529,12 @@ def _write_summary(run_dir: Path, model: GenerativeModel, hist: History, bud: Bu
         steps=hist.step, seconds=round(hist.seconds, 2), steps_per_s=round(hist.steps_per_s, 3),
         final_losses=hist.last(100), budget=str(bud), device=str(device), torch=torch.__version__,
         interrupted=hist.interrupted, stopped_early=hist.stopped_early), indent=2))
-    save_grid(hist.snapshots[-1][1], run_dir/'samples.png')
+    if hist.snapshots: save_grid(hist.snapshots[-1][1], run_dir/'samples.png')
 
 def _report(model: GenerativeModel, hist: History, start: int, ckpt_path):
     if hist.interrupted:
-        print(f"Interrupted at step {hist.step}." + (f" Checkpoint saved to {ckpt_path}; fit(..., resume=True) "
-              f"continues from there." if ckpt_path else " Pass run_dir= to keep a checkpoint next time."))
+        print(f"Interrupted at step {hist.step}." + (f" Checkpoint saved to {ckpt_path}; resuming (fit(..., resume=True), "
+              f"or --resume on the command line) continues from there." if ckpt_path else " Pass run_dir= to keep a checkpoint next time."))
     elif hist.stopped_early: print(f"Stopped early: {hist.stopped_early}.")
     if hist.step > start: print(f"{type(model).__name__}: {_summary_line(hist)}")
 
@@ -491,53 +567,59 @@ def fit(model: GenerativeModel,
     fixed_x = next(iter(Batches(batches.data, min(n_snapshot, batches.n), seed=12345, device=device)))[0]
     data_tag = _data_tag(batches.data) if ckpt_path else None
 
-    # 1. start, or continue the run in run_dir
-    hist = History(scale=bud.scale)
-    seed_everything(seed)
-    if ckpt_path and resume and ckpt_path.exists():
-        hist = _restore(model, batches, ckpt_path, data_tag, fixed_x, device)
-        if verbose:
-            done = hist.step >= bud.steps
-            print(f"{'Loaded the finished run' if done else 'Resuming'} from {ckpt_path} at step {hist.step}/{bud.steps}"
-                  + (f" (it trained {_summary_line(hist)})." if done and hist.step else "."))
-    start, t_prev = hist.step, hist.seconds
-    log = _LossLog(hist)
-    if ckpt_path and ckpt_path.exists(): log.last_good = (hist.step, ckpt_path)
-    def save():
-        if ckpt_path: _save_run(model, ckpt_path, batches, log, bud, data_tag)
+    with _run_lock(run_dir):              # one writer per run folder
+        # 1. start, or continue the run in run_dir
+        hist = History(scale=bud.scale)
+        seed_everything(seed)
+        if ckpt_path and resume and ckpt_path.exists():
+            hist = _restore(model, batches, ckpt_path, data_tag, fixed_x, device)
+            if verbose:
+                done = hist.step >= bud.steps
+                print(f"{'Loaded the finished run' if done else 'Resuming'} from {ckpt_path} at step {hist.step}/{bud.steps}"
+                      + (f" (it trained {_summary_line(hist)})." if done and hist.step else "."))
+        start, t_prev = hist.step, hist.seconds
+        log = _LossLog(hist)
+        if ckpt_path and ckpt_path.exists(): log.last_good = (hist.step, ckpt_path)
+        def save():
+            if ckpt_path: _save_run(model, ckpt_path, batches, log, bud, data_tag)
 
-    # 2. the loop: a step, its losses, now and then a snapshot and a checkpoint; Ctrl-C finishes the step first
-    bar = _progress(bud.steps, start, type(model).__name__, progress and start < bud.steps)
-    t0 = time.perf_counter()
-    elapsed = lambda: t_prev + time.perf_counter() - t0
-    try:
-        with _deferred_interrupt() as stop:
-            while hist.step < bud.steps and not stop['hit']:
-                if exists(bud.seconds) and elapsed() > bud.seconds:
-                    hist.stopped_early = f"time cap of {bud.seconds:.0f} s reached at step {hist.step}/{bud.steps}"; break
-                log.add(_train_on_next_batch(model, batches))
-                hist.step += 1
-                if hist.step % log_every == 0 or hist.step == bud.steps:
-                    log.flush()                # the only device sync: once per log_every steps
-                    if bar is not None: bar.set_postfix({k: f"{v[-1]:.3g}" for k, v in list(hist.losses.items())[:4]}, refresh=False)
-                if bar is not None: bar.update(1)
-                if sample_every and hist.step % sample_every == 0: _snapshot(model, fixed_x, seed, device, hist, run_dir)
-                if hist.step % ckpt_every == 0: hist.seconds = elapsed(); save()
-            hist.interrupted = stop['hit']
-    except KeyboardInterrupt: hist.interrupted = True
-    finally:
-        if bar is not None: bar.close()
+        # 2. the loop: a step, its losses, now and then a snapshot and a checkpoint; Ctrl-C finishes the step first
+        bar = _progress(bud.steps, start, type(model).__name__, progress and start < bud.steps)
+        t0 = time.perf_counter()
+        elapsed = lambda: t_prev + time.perf_counter() - t0
+        torn = False                          # True while a step is half applied (a hard stop there must not be saved)
+        try:
+            with _deferred_interrupt() as stop:
+                while hist.step < bud.steps and not stop['hit']:
+                    if exists(bud.seconds) and elapsed() > bud.seconds:
+                        hist.stopped_early = f"time cap of {bud.seconds:.0f} s reached at step {hist.step}/{bud.steps}"; break
+                    torn = True
+                    log.add(_train_on_next_batch(model, batches))
+                    hist.step += 1
+                    torn = False
+                    if hist.step % log_every == 0 or hist.step == bud.steps:
+                        log.flush()                # the only device sync: once per log_every steps
+                        if bar is not None: bar.set_postfix({k: f"{v[-1]:.3g}" for k, v in list(hist.losses.items())[:4]}, refresh=False)
+                    if bar is not None: bar.update(1)
+                    if sample_every and hist.step % sample_every == 0: _snapshot(model, fixed_x, seed, device, hist, run_dir)
+                    if hist.step % ckpt_every == 0: hist.seconds = elapsed(); save()
+                hist.interrupted = stop['hit']
+        except KeyboardInterrupt: hist.interrupted = True
+        finally:
+            if bar is not None: bar.close()
+        if torn:                              # a hard stop inside a step: the weights are half updated, keep none of it
+            return _abandon_torn_step(model, batches, ckpt_path, data_tag, fixed_x, device, hist, verbose)
 
-    # 3. the end: a last snapshot and checkpoint, the summary
-    hist.seconds = elapsed()
-    log.flush()
-    if hist.step > start or not hist.snapshots:
-        if not hist.snapshots or hist.snapshots[-1][0] != hist.step: _snapshot(model, fixed_x, seed, device, hist, run_dir)
-        save()
-    if run_dir and hist.step > start: _write_summary(run_dir, model, hist, bud, device)
-    if verbose: _report(model, hist, start, ckpt_path)
-    model.eval()
-    return hist
+        # 3. the end: a last snapshot and checkpoint, the summary
+        hist.seconds = elapsed()
+        log.flush()
+        if hist.step > start or not hist.snapshots:
+            if not hist.snapshots or hist.snapshots[-1][0] != hist.step: _snapshot(model, fixed_x, seed, device, hist, run_dir)
+            save()
+        if run_dir and hist.step > start: _write_summary(run_dir, model, hist, bud, device)
+        if verbose: _report(model, hist, start, ckpt_path)
+        model.eval()
+        return hist
 
 # %% ../nbs/api/03_train.ipynb #90a8c3d1
 @dataclass
@@ -552,6 +634,7 @@ class ModelEntry:
     chapter: str
     data: object = None   # callable(verbose=True) -> Data it trains on by default; None: MNIST at 32x32
     full_size: dict = field(default_factory=dict)   # arguments that build it at its final size from the first step
+    cls: type|None = None # the class it builds: the only kind of class a checkpoint may name
 
     def default_data(self, verbose: bool = True):
         "The data `gae-book train NAME` and the benchmark use when none is given."
@@ -564,16 +647,21 @@ MODELS: dict = {}
 def _build(cls, data, **kwargs): return cls(image_shape=data.shape, **kwargs)
 
 def register(name: str, description: str, *, steps: int = 2000, gpu_steps: int|None = None, batch_size: int = 64,
-             chapter: str = '', data=None, full_size: dict|None = None):
+             chapter: str = '', data=None, full_size: dict|None = None, cls: type|None = None):
     """Decorator: register a model class (built as `cls(image_shape=data.shape, **kwargs)`) or a factory
     `make(data, **kwargs) -> model` under `name`. `data`: its default data, if not MNIST; `full_size`: arguments that
-    build it at its final size from the first step (e.g. no progressive growing), for the benchmark."""
+    build it at its final size from the first step (e.g. no progressive growing), for the benchmark; `cls`: the class a
+    factory builds (a registered class is one that `load_model` may rebuild)."""
     def deco(obj):
         make = functools.partial(_build, obj) if isinstance(obj, type) else obj
         MODELS[name] = ModelEntry(name, make, description, steps, default(gpu_steps, steps*10), batch_size, chapter, data,
-                                  dict(default(full_size, {})))
+                                  dict(default(full_size, {})), obj if isinstance(obj, type) else cls)
         return obj
     return deco
+
+def registered_classes() -> set:
+    "The classes of every registered model: what `load_model` may build from a checkpoint."
+    return {e.cls for e in find_models().values() if exists(e.cls)}
 
 def find_models() -> dict:
     "Import every gae_book module (so that each registers its models) and return the registry."
