@@ -21,8 +21,9 @@ from .viz import lerp_codes
 __all__ = ['DigitClassifier', 'to_classifier_input', 'augment', 'train_classifier', 'predict_logits', 'save_classifier',
            'classifier', 'classifier_info', 'features', 'probabilities', 'frechet_distance', 'fd', 'class_histogram',
            'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe', 'clustering_error',
-           'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'path_length', 'evaluate', 'crossfade',
-           'MetricsTable', 'metrics_table']
+           'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'path_length', 'Estimate', 'over_seeds',
+           'bootstrap', 'difference', 'fd_floor', 'mmd_test', 'precision_recall', 'memorisation', 'fit_clusters',
+           'cluster_baseline', 'clustering_error_paper', 'evaluate', 'crossfade', 'MetricsTable', 'metrics_table']
 
 # %% ../nbs/01_evaluation.ipynb #78d87eb4
 class DigitClassifier(nn.Module):
@@ -206,7 +207,9 @@ def clustering_error(c_test, y_test, c_train=None, y_train=None) -> float:
     return float((majority[c_test] != y_test).float().mean())
 
 def factor_r2(z_train, f_train, z_test, f_test, names=('shape', 'scale', 'rotation', 'x', 'y')) -> dict:
-    "Held-out R^2 of a linear regression from codes to each factor (one-hot for the categorical 'shape')."
+    """Held-out R^2 of a linear regression from codes to each continuous factor. The categorical 'shape' is left to the
+    linear probe (an accuracy); 'rotation' is scored on ellipses and triangles only: a square turned by -45 and +45
+    degrees is the same image, so its angle in shapes()' range cannot be recovered from pixels."""
     from sklearn.linear_model import Ridge
     from sklearn.metrics import r2_score
     from sklearn.preprocessing import StandardScaler
@@ -214,13 +217,14 @@ def factor_r2(z_train, f_train, z_test, f_test, names=('shape', 'scale', 'rotati
     sc = StandardScaler().fit(zt); zt, zs = sc.transform(zt), sc.transform(zs)
     ft, fs = [torch.as_tensor(f).double().cpu().numpy() for f in (f_train, f_test)]
     out = {}
+    keep_t, keep_s = np.ones(len(ft), bool), np.ones(len(fs), bool)
+    if 'shape' in names:                           # squares (shape 0) have 90-degree symmetry: no identifiable angle
+        j = list(names).index('shape'); keep_t, keep_s = ft[:, j] != 0, fs[:, j] != 0
     for j, name in enumerate(names):
-        yt, ys = ft[:, j], fs[:, j]
-        if name == 'shape':
-            k = int(max(yt.max(), ys.max())) + 1
-            yt, ys = np.eye(k)[yt.astype(int)], np.eye(k)[ys.astype(int)]
-        reg = Ridge(alpha=1e-3).fit(zt, yt)
-        out[name] = float(r2_score(ys, reg.predict(zs)))
+        if name == 'shape': continue
+        mt, ms = (keep_t, keep_s) if name == 'rotation' else (slice(None), slice(None))
+        reg = Ridge(alpha=1e-3).fit(zt[mt], ft[mt, j])
+        out[name] = float(r2_score(fs[ms, j], reg.predict(zs[ms])))
     return out
 
 # %% ../nbs/01_evaluation.ipynb #8df5455d
@@ -275,6 +279,151 @@ def path_length(decode,                # codes -> images
     d = (feats(torch.lerp(a, b, t)) - feats(torch.lerp(a, b, t + eps))).pow(2).sum(1)/eps**2
     lo, hi = torch.quantile(d, 0.01), torch.quantile(d, 0.99)
     return float(d[(d >= lo) & (d <= hi)].mean())
+
+# %% ../nbs/01_evaluation.ipynb #097f8d9c
+@dataclass
+class Estimate:
+    "A number with its noise: the values it was measured as (one per seed, or bootstrap replicates) and an interval."
+    values: list               # the measurements: one per seed, or the bootstrap replicates
+    point: float|None = None   # the estimate itself (default: the mean of `values`)
+    lo: float|None = None      # interval, if one was computed (e.g. a 95% bootstrap interval)
+    hi: float|None = None
+    what: str = 'seeds'        # what the values are: 'seeds', 'draws' (random subsets) or 'bootstrap'
+
+    @property
+    def mean(self) -> float: return float(default(self.point, lambda: np.mean(self.values)))
+    @property
+    def sd(self) -> float: return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else float('nan')
+    def __len__(self): return len(self.values)
+    def __format__(self, spec):
+        spec = spec or '.3g'
+        if self.what == 'bootstrap': return f"{self.mean:{spec}} [{self.lo:{spec}}, {self.hi:{spec}}]"
+        return f"{self.mean:{spec}} ± {self.sd:{spec}}"
+    def __repr__(self):
+        if self.what == 'bootstrap': return f"{self:.3g} (95% bootstrap interval, {len(self)} resamples)"
+        return f"{self:.3g} (mean ± sd over {len(self)} {self.what}: {', '.join(f'{v:.3g}' for v in self.values)})"
+
+def over_seeds(fn,                          # fn(seed) -> a number, or a dict of numbers
+               seeds=(0, 1, 2)):
+    "Run `fn` once per seed; an `Estimate` (or a dict of them, one per key) of its mean ± sd across seeds."
+    runs = [fn(s) for s in seeds]
+    if isinstance(runs[0], dict):
+        return {k: Estimate([float(r[k]) for r in runs]) for k in runs[0] if isinstance(runs[0][k], (int, float))}
+    return Estimate([float(r) for r in runs])
+
+def bootstrap(stat,                  # stat(*arrays) -> float, on rows of the arrays
+              *arrays,               # tensors or arrays with the same first dimension (the held-out items)
+              n_boot: int = 500, level: float = 0.95, seed: int = 0) -> Estimate:
+    "Percentile bootstrap interval of `stat` over the held-out items: resample rows with replacement, recompute."
+    n = len(arrays[0])
+    if any(len(a) != n for a in arrays): raise ValueError("bootstrap: the arrays must have the same number of rows")
+    g = torch.Generator().manual_seed(seed)
+    reps = [float(stat(*(a[idx] for a in arrays))) for idx in (torch.randint(0, n, (n,), generator=g) for _ in range(n_boot))]
+    lo, hi = np.quantile(reps, [(1 - level)/2, (1 + level)/2])
+    return Estimate(reps, point=float(stat(*arrays)), lo=float(lo), hi=float(hi), what='bootstrap')
+
+def difference(a: Estimate, b: Estimate,                 # the two arms, e.g. over_seeds results
+               names=('A', 'B'), lower_is_better: bool = True,
+               floor: float = 0.0,                      # a difference below this is noise whatever the seeds say
+               metric: str = 'the metric') -> str:
+    "Whether a and b differ beyond their noise, in words: Welch's t-test over seeds, and the metric's own floor."
+    from scipy import stats
+    d = a.mean - b.mean
+    better = names[0] if (d < 0) == lower_is_better else names[1]
+    if len(a) < 2 or len(b) < 2:
+        return f"{metric}: {names[0]} {a.mean:.3g}, {names[1]} {b.mean:.3g}: one seed per arm cannot tell a difference from noise."
+    p = float(stats.ttest_ind(a.values, b.values, equal_var=False).pvalue) if (a.sd > 0 or b.sd > 0) else (0.0 if d else 1.0)
+    head = f"{metric}: {names[0]} {a:.3g} vs {names[1]} {b:.3g} ({len(a)} and {len(b)} seeds)"
+    if abs(d) <= floor:
+        return f"{head}: the difference {abs(d):.2g} is below the noise floor {floor:.2g}: inside the noise, no winner."
+    if p >= 0.05:
+        return f"{head}: the difference {abs(d):.2g} is inside the noise (Welch p = {p:.2f}): no winner."
+    return f"{head}: {better} is better by {abs(d):.2g}, outside the noise (Welch p = {p:.3f})."
+
+
+# %% ../nbs/01_evaluation.ipynb #ad033715
+def fd_floor(pool: torch.Tensor,     # real images, at least 2n of them
+             n: int,                 # the sample size the floor is for: the size every compared FD must use
+             reps: int = 5, seed: int = 0) -> Estimate:
+    "The real-vs-real FD at sample size n: two disjoint random draws of n real images, `reps` times."
+    if len(pool) < 2*n: raise ValueError(f"fd_floor needs at least {2*n} real images for n={n}, got {len(pool)}")
+    f = features(pool)
+    g = torch.Generator().manual_seed(seed)
+    vals = []
+    for _ in range(reps):
+        idx = torch.randperm(len(pool), generator=g)
+        vals.append(frechet_distance(f[idx[:n]], f[idx[n:2*n]]))
+    return Estimate(vals, what='draws')
+
+def mmd_test(codes: torch.Tensor, prior: torch.Tensor, n_perm: int = 200, seed: int = 0,
+             scales=(0.5, 1.0, 2.0)) -> dict:
+    "`mmd` of codes against prior samples with its null distribution (permutations of the pooled sets, same kernel): the p-value that they match."
+    a, b = codes.detach().double().cpu().flatten(1), prior.detach().double().cpu().flatten(1)
+    n, m = len(a), len(b)
+    D = torch.cdist(torch.cat([a, b]), torch.cat([a, b])).pow(2)
+    med = D[n:, n:][~torch.eye(m, dtype=torch.bool)].median()        # the kernel's scale: fixed by the prior sample
+    K = sum(torch.exp(-D/(2*s**2*med)) for s in scales)
+    def stat(ia, ib):
+        kaa, kbb, kab = K[ia][:, ia], K[ib][:, ib], K[ia][:, ib]
+        return float((kaa.sum() - kaa.diagonal().sum())/(n*(n - 1)) + (kbb.sum() - kbb.diagonal().sum())/(m*(m - 1)) - 2*kab.mean())
+    observed = stat(torch.arange(n), torch.arange(n, n + m))
+    g = torch.Generator().manual_seed(seed)
+    null = np.array([stat(p[:n], p[n:]) for p in (torch.randperm(n + m, generator=g) for _ in range(n_perm))])
+    return dict(mmd=observed, null_mean=float(null.mean()), null_sd=float(null.std()), null_95=float(np.quantile(null, 0.95)),
+                p_value=float((1 + (null >= observed).sum())/(1 + n_perm)))
+
+
+# %% ../nbs/01_evaluation.ipynb #3a189000
+def _knn_radius(f: torch.Tensor, k: int) -> torch.Tensor:
+    "Distance from each row of f to its k-th nearest other row."
+    d = torch.cdist(f, f)
+    return d.kthvalue(k + 1, dim=1).values          # the 1st smallest is the point itself
+
+def precision_recall(x: torch.Tensor, ref: torch.Tensor, k: int = 3) -> dict:
+    "Precision (samples inside the real data's manifold) and recall (real images inside the samples'), in classifier features, with k-NN balls."
+    fx, fr = features(x).double(), features(ref).double()
+    rx, rr = _knn_radius(fx, k), _knn_radius(fr, k)
+    d = torch.cdist(fx, fr)                          # (samples, real)
+    precision = float((d <= rr[None, :]).any(1).double().mean())
+    recall = float((d.T <= rx[None, :]).any(1).double().mean())
+    return dict(precision=precision, recall=recall)
+
+def memorisation(samples: torch.Tensor, train: torch.Tensor, test: torch.Tensor) -> dict:
+    "Nearest-training-image distance (pixels) of samples beside that of held-out images: a ratio well below 1 means copies."
+    tr = train.flatten(1).double().cpu()
+    nn_dist = lambda x: torch.cat([torch.cdist(x[i:i + 500].flatten(1).double().cpu(), tr).min(1).values for i in range(0, len(x), 500)])
+    s, t = nn_dist(samples), nn_dist(test)
+    return dict(sample_to_train=float(s.median()), test_to_train=float(t.median()), ratio=float(s.median()/t.median()),
+                copies=float((s < t.quantile(0.01)).double().mean()))   # share of samples closer than 99% of real test digits
+
+def fit_clusters(x_train,                 # raw inputs (images are flattened) or codes
+                 k: int = 16,             # clusters
+                 method: str = 'kmeans',  # 'kmeans' or 'gmm' (a Gaussian mixture with diagonal covariances)
+                 seed: int = 0):
+    "Fit k-means or a Gaussian mixture; returns `assign(x) -> (clusters (N,), scores (N, k))`, scores higher for a surer member."
+    from sklearn.cluster import KMeans
+    from sklearn.mixture import GaussianMixture
+    as_np = lambda t: torch.as_tensor(t).detach().flatten(1).double().cpu().numpy()
+    if method == 'kmeans': m = KMeans(k, n_init=3, random_state=seed).fit(as_np(x_train))
+    elif method == 'gmm': m = GaussianMixture(k, covariance_type='diag', random_state=seed, reg_covar=1e-3).fit(as_np(x_train))
+    else: raise ValueError(f"method must be 'kmeans' or 'gmm', got {method!r}")
+    def assign(x):
+        a = as_np(x)
+        s = -m.transform(a) if method == 'kmeans' else m.predict_proba(a)   # k-means: minus the distance to each centre
+        return torch.as_tensor(m.predict(a)), torch.as_tensor(s)
+    return assign
+
+def cluster_baseline(x_train, y_train, x_test, y_test, k: int = 16, method: str = 'kmeans', seed: int = 0) -> float:
+    "Held-out majority-label clustering error of k-means or a Gaussian mixture on raw inputs (pixels or codes): the trivial baseline."
+    assign = fit_clusters(x_train, k, method, seed)
+    return clustering_error(assign(x_test)[0], y_test, assign(x_train)[0], y_train)
+
+def clustering_error_paper(q_val: torch.Tensor, y_val, c_test, y_test) -> float:
+    "The AAE/PixelGAN papers' protocol: cluster i takes the label of the one validation image maximising q(y=i|x)."
+    q_val, y_val = torch.as_tensor(q_val), torch.as_tensor(y_val).long()
+    label = y_val[q_val.argmax(0)]                    # (K,): per cluster, the label of its most confident image
+    return float((label[torch.as_tensor(c_test).long()] != torch.as_tensor(y_test).long()).float().mean())
+
 
 # %% ../nbs/01_evaluation.ipynb #030462fc
 _COLUMNS = [  # key, header, better (+1 higher, -1 lower, 0 closest to 1)
