@@ -35,6 +35,7 @@ class VAEGAN(GenerativeModel):
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  gamma: float = 0.1,            # weight of L_llike against the GAN loss, for the decoder
                  feature_layer: int = 2,        # which discriminator stage is Dis_l (2: the 4x4 map, the deepest)
+                 decoder_gan: bool = True,      # False: the paper's VAE_Dis_l ablation (the decoder only reconstructs)
                  lr: float = 3e-4, betas=(0.5, 0.999)):
         super().__init__()
         self.E = ConvEncoder(image_shape=image_shape, out_dim=2*z_dim, ch=ch)
@@ -55,20 +56,21 @@ class VAEGAN(GenerativeModel):
         n = len(x)
         mu, logvar = self.posterior(x)
         z = mu + (0.5*logvar).exp()*torch.randn_like(mu)                  # z ~ q(z|x)
-        x_rec = self.decode(z)                                             # x~ = Dec(z)
-        x_p = self.sample(n)                                               # x_p = Dec(z_p), z_p ~ p(z)
-        # discriminator: maximise L_GAN (fakes detached: this loss does not reach Enc or Dec)
-        l_dis = gan_losses(self.D(x), self.D(x_rec.detach()), self.D(x_p.detach()))
+        fakes = self.decode(torch.cat([z, self.sample_prior(n)]))         # x~ = Dec(z), then x_p = Dec(z_p), z_p ~ p(z)
+        # Dis: one batch [x, x~, x_p], the same composition it is used on below (fakes detached: Enc, Dec untouched)
+        l_dis = gan_losses(*self.D(torch.cat([x, fakes.detach()])).split(n))
         self.update('dis', l_dis)
-        with frozen(self.D):                                               # L_llike and L_GAN do not train Dis here
-            f = self.dis_features(torch.cat([x, x_rec]))                   # one pass: same batch statistics for both
-            l_like = feature_llike(f[:n], f[n:]).mean()                    # L_llike^{Dis_l}
+        with frozen(self.D):                                               # L_llike and the fool loss do not train Dis
+            feats = self.D.features(torch.cat([x, fakes]))                 # the same [x, x~, x_p] batch: same statistics
+            f = feats[self.feature_layer]
+            l_like = feature_llike(f[:n], f[n:2*n]).mean()                 # L_llike^{Dis_l}
             l_prior = gaussian_kl(mu, logvar).mean()                       # L_prior
-            l_fool = F.softplus(-self.D(torch.cat([x_rec, x_p]))).mean()*2 # -log Dis(x~) - log Dis(x_p)
+            l_fool = F.softplus(-self.D.head(feats[-1][n:])).mean()*2      # -log Dis(x~) - log Dis(x_p), non-saturating
             enc_params, dec_params = list(self.E.parameters()), list(self.G.parameters())
             g_enc = torch.autograd.grad(l_prior + l_like, enc_params, retain_graph=True)
-            g_dec = torch.autograd.grad(self.gamma*l_like + l_fool, dec_params)
+            g_dec = torch.autograd.grad(self.gamma*l_like + (l_fool if self.decoder_gan else 0), dec_params)
         for p, g in zip(enc_params, g_enc): p.grad = g
         for p, g in zip(dec_params, g_dec): p.grad = g
         self.opts['enc'].step(); self.opts['dec'].step()
-        return dict(d_loss=l_dis.detach(), llike=l_like.detach(), prior=l_prior.detach(), fool=l_fool.detach())
+        return dict(d_loss=l_dis.detach(), llike=l_like.detach(), prior=l_prior.detach(), fool=l_fool.detach(),
+                    feature_scale=0.5*f[:n].detach().pow(2).flatten(1).sum(1).mean())   # ½||Dis_l(x)||²: the ruler's size
