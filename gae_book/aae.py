@@ -15,7 +15,7 @@ from .blocks import MLP, ConvEncoder, ConvDecoder, to_image, bernoulli_nll
 from .train import GenerativeModel, frozen, register
 
 # %% auto #0
-__all__ = ['mixture_params', 'sample_prior', 'AAE', 'ClusterAAE']
+__all__ = ['mixture_params', 'sample_prior', 'AAE', 'ClusterAAE', 'balanced_labels', 'SemiSupervisedAAE', 'make_semi_aae']
 
 # %% ../nbs/03_aae.ipynb #5058d918
 def mixture_params(k: int = 10, radius: float = 2.0, radial_std: float = 0.5, tangential_std: float = 0.1):
@@ -141,3 +141,64 @@ class ClusterAAE(GenerativeModel):
             e_loss = F.softplus(-self.D_y(y_code)).mean() + F.softplus(-self.D_z(z_code)).mean()
             self.update('e_adv', e_loss)
         return dict(rec=rec.detach(), d_loss=d_loss.detach(), e_adv=e_loss.detach())
+
+# %% ../nbs/03_aae.ipynb #6f9e807f
+def balanced_labels(y: torch.Tensor, n_labels: int, n_classes: int = 10, seed: int = 0) -> torch.Tensor:
+    "Indices of n_labels examples, n_labels/n_classes of each class, drawn at random with `seed`."
+    if n_labels % n_classes: raise ValueError(f"n_labels ({n_labels}) must be a multiple of the {n_classes} classes")
+    g = torch.Generator().manual_seed(seed)
+    idx = []
+    for c in range(n_classes):
+        pool = (y == c).nonzero().squeeze(1)
+        if len(pool) < n_labels//n_classes: raise ValueError(f"class {c} has {len(pool)} examples, fewer than {n_labels//n_classes}")
+        idx.append(pool[torch.randperm(len(pool), generator=g)[:n_labels//n_classes]])
+    return torch.cat(idx)
+
+class SemiSupervisedAAE(ClusterAAE):
+    "The clustering AAE with one category per class, plus a classification phase on a few labelled images (paper, section 5)."
+    offers = ClusterAAE.offers | {'classify'}
+    def __init__(self, *, image_shape=(1, 32, 32),
+                 n_clusters: int = 10,     # the classes: the categorical code y has one category per class
+                 n_labels: int = 100,      # how many labelled images the model holds (set them with `label`)
+                 style_dim: int = 8, ch: int = 32, d_hidden: int = 256,
+                 lr: float = 1e-3,         # reconstruction and classification phases
+                 lr_adv: float = 1e-3,     # adversarial phase
+                 betas=(0.5, 0.999)):
+        super().__init__(image_shape=image_shape, n_clusters=n_clusters, style_dim=style_dim, ch=ch, d_hidden=d_hidden,
+                         lr=lr, lr_adv=lr_adv, betas=betas)
+        self.register_buffer('lab_x', torch.zeros(n_labels, *image_shape))                 # saved with the checkpoint
+        self.register_buffer('lab_y', torch.full((n_labels,), -1, dtype=torch.long))       # -1: not labelled yet
+
+    def label(self, x: torch.Tensor, y: torch.Tensor) -> 'SemiSupervisedAAE':
+        "Give the model its labelled images (exactly `n_labels` of them, labels in [0, n_clusters)); returns the model."
+        x = self.check(x, 'labelled images')
+        if len(x) != self.n_labels or len(y) != self.n_labels:
+            raise ValueError(f"expected {self.n_labels} labelled images and labels, got {len(x)} and {len(y)}")
+        if y.min() < 0 or y.max() >= self.n_clusters:
+            raise ValueError(f"labels must lie in [0, {self.n_clusters}), got {int(y.min())}..{int(y.max())}")
+        self.lab_x.copy_(x); self.lab_y.copy_(y)
+        return self
+
+    def configure_optimizers(self):
+        return dict(super().configure_optimizers(), cls=torch.optim.Adam(self.E.parameters(), self.lr))
+
+    def classify(self, x): return self.cluster(x)
+
+    def train_step(self, x, y=None):
+        if (self.lab_y < 0).any():
+            raise RuntimeError("SemiSupervisedAAE has no labelled images: call model.label(x, y) before training "
+                               "(or build it with make_semi_aae(data, n_labels))")
+        out = super().train_step(x)                                         # phases 1 and 2, on the unlabelled batch
+        i = torch.randint(0, self.n_labels, (min(len(x), self.n_labels),), device=self.device)
+        ce = F.cross_entropy(self.E(self.lab_x[i])[:, :self.n_clusters], self.lab_y[i])   # phase 3: -log q(y | x)
+        self.update('cls', ce)
+        return dict(out, ce=ce.detach())
+
+@register('aae-semi', 'Semi-supervised AAE (Makhzani et al. 2015, section 5): a 10-way code that learns from a few labels',
+          steps=2000, chapter='03 AAE', cls=SemiSupervisedAAE)
+def make_semi_aae(data, n_labels: int = 100, seed: int = 0, **kw):
+    "A SemiSupervisedAAE for `data`, given the labels of a balanced draw of `n_labels` training images."
+    if data.train.y is None: raise ValueError("the semi-supervised AAE needs labelled data (e.g. mnist())")
+    m = SemiSupervisedAAE(image_shape=data.shape, n_labels=n_labels, **kw)
+    i = balanced_labels(data.train.y, n_labels, m.n_clusters, seed)
+    return m.label(data.train.x[i], data.train.y[i])
