@@ -36,6 +36,7 @@ class VAEGAN(GenerativeModel):
                  gamma: float = 0.1,            # weight of L_llike against the GAN loss, for the decoder
                  feature_layer: int = 2,        # which discriminator stage is Dis_l (2: the 4x4 map, the deepest)
                  decoder_gan: bool = True,      # False: the paper's VAE_Dis_l ablation (the decoder only reconstructs)
+                 dis_batches: str = 'by_kind',  # how the batch-normalised Dis sees images: 'by_kind' or 'mixed' (see text)
                  lr: float = 3e-4, betas=(0.5, 0.999)):
         super().__init__()
         self.E = ConvEncoder(image_shape=image_shape, out_dim=2*z_dim, ch=ch)
@@ -43,6 +44,7 @@ class VAEGAN(GenerativeModel):
         self.D = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch, norm='bn'))
         if not -len(self.D.stages) <= feature_layer < len(self.D.stages):
             raise ValueError(f"feature_layer must index one of the discriminator's {len(self.D.stages)} stages")
+        if dis_batches not in ('by_kind', 'mixed'): raise ValueError(f"dis_batches must be 'by_kind' or 'mixed', got {dis_batches!r}")
 
     def configure_optimizers(self):
         adam = lambda m: torch.optim.Adam(m.parameters(), self.lr, betas=self.betas)
@@ -56,16 +58,20 @@ class VAEGAN(GenerativeModel):
         n = len(x)
         mu, logvar = self.posterior(x)
         z = mu + (0.5*logvar).exp()*torch.randn_like(mu)                  # z ~ q(z|x)
-        fakes = self.decode(torch.cat([z, self.sample_prior(n)]))         # x~ = Dec(z), then x_p = Dec(z_p), z_p ~ p(z)
-        # Dis: one batch [x, x~, x_p], the same composition it is used on below (fakes detached: Enc, Dec untouched)
-        l_dis = gan_losses(*self.D(torch.cat([x, fakes.detach()])).split(n))
+        mixed = self.dis_batches == 'mixed'
+        if mixed: x_rec, x_p = self.decode(torch.cat([z, self.sample_prior(n)])).split(n)   # x~ = Dec(z), x_p = Dec(z_p)
+        else: x_rec, x_p = self.decode(z), self.sample(n)                  # z_p ~ p(z)
+        # Dis maximises L_GAN (fakes detached: this update does not reach Enc or Dec)
+        if mixed: l_dis = gan_losses(*self.D(torch.cat([x, x_rec.detach(), x_p.detach()])).split(n))
+        else: l_dis = gan_losses(self.D(x), self.D(x_rec.detach()), self.D(x_p.detach()))   # one batch per kind
         self.update('dis', l_dis)
         with frozen(self.D):                                               # L_llike and the fool loss do not train Dis
-            feats = self.D.features(torch.cat([x, fakes]))                 # the same [x, x~, x_p] batch: same statistics
+            feats = self.D.features(torch.cat([x, x_rec] + [x_p]*mixed))   # x and x~ in one pass: the same statistics
             f = feats[self.feature_layer]
             l_like = feature_llike(f[:n], f[n:2*n]).mean()                 # L_llike^{Dis_l}
             l_prior = gaussian_kl(mu, logvar).mean()                       # L_prior
-            l_fool = F.softplus(-self.D.head(feats[-1][n:])).mean()*2      # -log Dis(x~) - log Dis(x_p), non-saturating
+            logits = self.D.head(feats[-1][n:]) if mixed else self.D(torch.cat([x_rec, x_p]))
+            l_fool = F.softplus(-logits).mean()*2                          # -log Dis(x~) - log Dis(x_p), non-saturating
             enc_params, dec_params = list(self.E.parameters()), list(self.G.parameters())
             g_enc = torch.autograd.grad(l_prior + l_like, enc_params, retain_graph=True)
             g_dec = torch.autograd.grad(self.gamma*l_like + (l_fool if self.decoder_gan else 0), dec_params)
