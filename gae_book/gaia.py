@@ -9,52 +9,93 @@ from __future__ import annotations
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .blocks import ConvEncoder, ConvDecoder, to_image
+from .blocks import ConvEncoder, ConvDecoder, to_image, _norm2d
 from .train import GenerativeModel, frozen, register
 from .metrics import rank_correlation
 
 # %% auto #0
-__all__ = ['recon_error', 'distance_loss', 'interpolation_alphas', 'GAIA', 'distance_preservation']
+__all__ = ['l1_error', 'recon_error', 'distance_loss', 'interpolation_alphas', 'interpolate_batch', 'sample_between', 'GAIA',
+           'distance_preservation', 'neighbourhood_preservation', 'nearest_label_agreement']
 
 # %% ../nbs/06_gaia.ipynb #f26dbd11
-def recon_error(D: nn.Module, u: torch.Tensor) -> torch.Tensor:
-    "d(u): the discriminator-autoencoder's mean squared reconstruction error per image (low = looks real to D)."
-    return (D(u) - u).pow(2).flatten(1).mean(1)
+def l1_error(u: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    "Mean absolute difference per image, in units of the [0, 1] pixel range (images live in [-1, 1], hence the 1/2)."
+    return (u - target).abs().flatten(1).mean(1)/2
 
-def distance_loss(x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-    "Mismatch of the scale-free pairwise distances of images x and of their codes z (GAIA's distance loss)."
-    i, j = torch.triu_indices(len(x), len(x), 1, device=x.device)
-    dx, dz = (x.flatten(1)[i] - x.flatten(1)[j]).norm(dim=1), (z[i] - z[j]).norm(dim=1)
-    return (dx/dx.mean().clamp_min(1e-8) - dz/dz.mean().clamp_min(1e-8)).pow(2).mean()
+def recon_error(D: nn.Module, u: torch.Tensor) -> torch.Tensor:
+    "d(u) = |u - D(u)|: the discriminator-autoencoder's reconstruction error per image (low = looks real to D)."
+    return l1_error(D(u), u)
+
+def _scaled_sq_dists(v: torch.Tensor) -> torch.Tensor:
+    "Squared distances between all rows of v (diagonal included), divided by their mean."
+    sq = v.pow(2).sum(1)
+    d = (sq[:, None] + sq[None] - 2*v @ v.T).clamp_min(0)
+    return d/d.mean().clamp_min(1e-12)
+
+def distance_loss(x: torch.Tensor,   # images (N, C, H, W)
+                  z: torch.Tensor    # their codes (N, D)
+                 ) -> torch.Tensor:
+    "GAIA's distance loss: squared pairwise distances of images and of codes, each over its mean, compared on a log(1 + .) scale."
+    return (torch.log1p(_scaled_sq_dists(x.flatten(1))) - torch.log1p(_scaled_sq_dists(z.flatten(1)))).pow(2).mean()
 
 def interpolation_alphas(n: int, device=None) -> torch.Tensor:
-    "Mixing weights alpha ~ N(1/2, 1/4^2), clipped to [-1/4, 5/4], shape (n, 1)."
-    return (0.5 + 0.25*torch.randn(n, 1, device=device)).clamp(-0.25, 1.25)
+    "Mixing weights alpha ~ N(1/2, 1/4^2), one per pair, unclipped (about 5% fall outside [0, 1]), shape (n, 1)."
+    return 0.5 + 0.25*torch.randn(n, 1, device=device)
+
+def interpolate_batch(z: torch.Tensor, alphas: torch.Tensor|None = None) -> torch.Tensor:
+    "The paper's interpolants of a batch of codes: first half against second half, then the first half reversed against the second."
+    h = len(z)//2
+    a, b = z[:h], z[h:2*h]
+    alphas = interpolation_alphas(2*h, z.device) if alphas is None else alphas
+    return torch.cat([torch.lerp(b, a, alphas[:h]), torch.lerp(b, a.flip(0), alphas[h:])])
+
+def sample_between(codes: torch.Tensor,   # a pool of codes of real images
+                   decode,                # codes -> images
+                   n: int) -> torch.Tensor:
+    "Decode n points on the segments between random pairs of `codes` (alpha ~ N(1/2, 1/4^2) clipped to [0, 1]): GAIA's way to sample, usable with any autoencoder."
+    a, b = torch.randint(0, len(codes), (2, n), device=codes.device)
+    alpha = interpolation_alphas(n).clamp(0, 1)
+    return decode(torch.lerp(codes[b], codes[a], alpha.to(codes.device)))
 
 # %% ../nbs/06_gaia.ipynb #d03220a6
 class _AE(nn.Sequential):
-    "Encoder then decoder (pre-activations): the discriminator of GAIA."
-    def __init__(self, image_shape, z_dim, ch):
-        super().__init__(ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch),
-                         ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm='none'))
+    "Encoder to a vector code, decoder, tanh: an autoencoder of images in [-1, 1] with a narrow bottleneck (`d_code='vector'`)."
+    def __init__(self, image_shape, z_dim, ch, norm):
+        super().__init__(ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch, norm=norm),
+                         ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm=norm), nn.Tanh())
+
+class _SpatialAE(nn.Sequential):
+    "Two stride-2 convolutions down to a (2ch, S/4, S/4) feature map and two transposed ones back, tanh: GAIA's discriminator, whose code is an image-shaped map as in the official code (`d_code='spatial'`)."
+    def __init__(self, image_shape, ch, norm):
+        C = image_shape[0]
+        super().__init__(nn.Conv2d(C, ch, 4, 2, 1), nn.LeakyReLU(0.2),
+                         nn.Conv2d(ch, 2*ch, 4, 2, 1, bias=norm == 'none'), _norm2d(norm, 2*ch), nn.LeakyReLU(0.2),
+                         nn.ConvTranspose2d(2*ch, ch, 4, 2, 1, bias=norm == 'none'), _norm2d(norm, ch), nn.ReLU(),
+                         nn.ConvTranspose2d(ch, C, 4, 2, 1), nn.Tanh())
 
 @register('gaia', 'GAIA (Sainburg et al. 2018): autoencoder generator, autoencoder discriminator on interpolations',
           steps=3000, chapter='06 GAIA')
 class GAIA(GenerativeModel):
-    "GAIA (Sainburg et al. 2018): an autoencoder generator against an autoencoder discriminator that judges interpolations."
+    "GAIA (Sainburg et al. 2018) with the official code's losses and balancing: an autoencoder generator against an autoencoder discriminator that judges interpolations."
     output = 'tanh'
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
-                 d_z_dim: int = 32,            # code size of the discriminator-autoencoder
-                 lambda_rec: float = 1.0,      # weight of the squared reconstruction error |G(E(x)) - x|^2
-                 lambda_dist: float = 1.0,     # weight of the distance-preservation loss (0 switches it off)
-                 gamma: float = 1.0,           # equilibrium ratio d(generated) / d(real) that k steers towards
-                 k_lr: float = 1e-2,           # step size of the equilibrium weight k
-                 lr: float = 5e-4, betas=(0.5, 0.999)):
+                 d_code: str = 'spatial',            # D's bottleneck: 'spatial' (a (2ch, S/4, S/4) map, as the official code) or 'vector'
+                 d_z_dim: int = 32,                  # size of D's code when d_code='vector'
+                 d_norm: str = 'in',                 # normalisation inside D: 'in' (per image, as the official code), 'bn' or 'none'
+                 judge_interpolations: bool = True,  # False: the control, D never sees interpolations (G's loss unchanged)
+                 lambda_dist: float|None = None,     # weight of the distance loss; None: the official lr/2; 0 switches it off
+                 slope: float = 20.0,                # slope of the three balancing sigmoids
+                 rho: float = 0.5,                   # p_D grows once rho * d_int exceeds d_real: D pushes on fakes once they are clearly worse
+                 lr: float = 1e-4,                   # the largest learning rate; each step shares it between D and G
+                 betas=(0.9, 0.999)):
         super().__init__()
         self.E = ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch)
         self.G = ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch)
-        self.D = _AE(image_shape, d_z_dim, ch)
-        self.register_buffer('k', torch.zeros(()))   # equilibrium weight of the generated images in D's loss
+        if d_code not in ('spatial', 'vector'): raise ValueError(f"d_code must be 'spatial' or 'vector', got {d_code!r}")
+        self.D = _SpatialAE(image_shape, ch, d_norm) if d_code == 'spatial' else _AE(image_shape, d_z_dim, ch, d_norm)
+
+    @property
+    def w_dist(self) -> float: return self.lr/2 if self.lambda_dist is None else self.lambda_dist
 
     def configure_optimizers(self):
         adam = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr, betas=self.betas)
@@ -63,9 +104,7 @@ class GAIA(GenerativeModel):
     def sample(self, n: int):
         "Decode interpolations between the codes of n random pairs of remembered images (GAIA has no prior to sample)."
         if getattr(self, '_codes', None) is None: raise RuntimeError("GAIA samples by interpolating between codes of real images: call remember(x) with some training images first")
-        z = self._codes.to(self.device)
-        a, b = torch.randint(0, len(z), (2, n), device=self.device)
-        return self.decode(z[a] + interpolation_alphas(n, self.device).clamp(0, 1)*(z[b] - z[a]))
+        return sample_between(self._codes.to(self.device), self.decode, n)
 
     def snapshot(self, x, z=None):
         "What to watch during training: the midpoints between the codes of neighbouring images of x."
@@ -86,26 +125,52 @@ class GAIA(GenerativeModel):
     def set_extra_state(self, state): self._codes = state.get('codes')
 
     def train_step(self, x, y=None):
+        if len(x) < 2: raise ValueError(f"GAIA interpolates between pairs of a batch: it needs batches of 2 images or more, got {len(x)}.")
         z = self.E(x)
-        z_alpha = torch.lerp(z[torch.randperm(len(x), device=x.device)], z, interpolation_alphas(len(x), x.device))
-        x_rec, x_int = self.decode(z), self.decode(z_alpha)
-        # discriminator: reconstruct real images, fail on reconstructions and interpolations
-        d_real = recon_error(self.D, x).mean()
-        d_fake = 0.5*(recon_error(self.D, x_rec.detach()).mean() + recon_error(self.D, x_int.detach()).mean())
-        self.update('d', d_real - self.k*d_fake)
-        # generator: be reconstructed by D like real images, reconstruct x, keep relative distances
-        with frozen(self.D):
-            adv = 0.5*(recon_error(self.D, x_rec).mean() + recon_error(self.D, x_int).mean())
-            rec = (x_rec - x).pow(2).mean()
-            dist = distance_loss(x, z) if self.lambda_dist else torch.zeros((), device=x.device)
-            self.update('g', adv + self.lambda_rec*rec + self.lambda_dist*dist)
-        with torch.no_grad():                                        # the equilibrium: a tensor update, no sync
-            self.k.add_(self.k_lr*(self.gamma*d_real - adv)).clamp_(0, 1)
-        return dict(d_real=d_real.detach(), d_fake=d_fake.detach(), adv=adv.detach(), rec=rec.detach(),
-                    dist=dist.detach(), k=self.k.clone())
+        x_rec, x_int = self.decode(z), self.decode(interpolate_batch(z))
+        n = len(x)
+        dx = self.D(torch.cat([x, x_rec, x_int])) if self.d_norm != 'bn' else torch.cat([self.D(u) for u in (x, x_rec, x_int)])
+        d_real = l1_error(dx[:n], x).mean()                      # D reconstructs real images...
+        d_rec = l1_error(dx[n:2*n], x).mean()                    # ...G's reconstructions, scored against x itself...
+        d_int = l1_error(dx[2*n:], x_int).mean()                 # ...and interpolations, scored against themselves
+        d_int_D = d_int if self.judge_interpolations else d_rec  # the control: D's loss never sees an interpolation
+        sig = lambda t: torch.sigmoid(self.slope*t)
+        d_fake = 0.5*(d_int_D + d_rec)
+        p_d = sig(self.rho*d_int_D - d_real).clamp(0, 0.9)     # D's weight on failing at fakes
+        loss_d = (d_real - p_d*d_fake).clamp(-1, 1)
+        p_g = sig(d_int - d_rec)                                  # G's weight on interpolations vs reconstructions
+        dist = distance_loss(x, z) if self.w_dist else torch.zeros((), device=x.device)
+        loss_g = (p_g*d_int + (1 - p_g)*d_rec + self.w_dist*dist).clamp(-1, 1)
+        share_d = float(sig(d_real - d_fake).detach())                   # the step's learning rate: share_d to D, the rest to G
+        opt_d, opt_g = self.opts['d'], self.opts['g']
+        for o, s in ((opt_d, share_d), (opt_g, 1 - share_d)):
+            for g in o.param_groups: g['lr'] = self.lr*s
+            o.zero_grad(set_to_none=True)
+        loss_d.backward(inputs=list(self.D.parameters()), retain_graph=True)   # both updates from the same pass
+        loss_g.backward(inputs=[*self.E.parameters(), *self.G.parameters()])
+        opt_d.step(); opt_g.step()
+        return dict(d_real=d_real.detach(), d_rec=d_rec.detach(), d_int=d_int.detach(), share_d=torch.tensor(share_d),
+                    p_d=p_d.detach(), p_g=p_g.detach(), dist=dist.detach())
 
-# %% ../nbs/06_gaia.ipynb #ee95c1b0
+# %% ../nbs/06_gaia.ipynb #c71587d7
 def distance_preservation(encode, x: torch.Tensor) -> float:
     "Rank correlation between the pairwise pixel distances of images x and those of their codes."
     with torch.no_grad(): z = encode(x)
     return rank_correlation(torch.pdist(x.flatten(1)), torch.pdist(z.flatten(1)))
+
+def neighbourhood_preservation(encode,               # images -> codes
+                               x: torch.Tensor,      # held-out images
+                               k: int = 10) -> float:
+    "Share of each image's k nearest neighbours in pixel space that are also among its k nearest in code space (chance: k/(N-1))."
+    with torch.no_grad(): z = encode(x).flatten(1).float()
+    def knn(v):
+        d = torch.cdist(v, v); d.fill_diagonal_(float('inf'))
+        return d.topk(k, largest=False).indices
+    a, b = knn(x.flatten(1).float()), knn(z)
+    return float((a[:, :, None] == b[:, None, :]).any(2).float().mean())
+
+def nearest_label_agreement(encode, x: torch.Tensor, y: torch.Tensor) -> float:
+    "How often an image's nearest neighbour in code space has its label (leave-one-out 1-NN accuracy in the codes)."
+    with torch.no_grad(): z = encode(x).flatten(1).float()
+    d = torch.cdist(z, z); d.fill_diagonal_(float('inf'))
+    return float((y[d.argmin(1)] == y).float().mean())
