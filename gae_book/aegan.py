@@ -16,48 +16,118 @@ from .foundations import GAN, d_loss_ns, g_loss_ns
 from .train import GenerativeModel, frozen, register
 
 # %% auto #0
-__all__ = ['PlainGAN', 'AEGAN']
+__all__ = ['VARIANTS', 'PlainGAN', 'AEGAN']
 
 # %% ../nbs/05_aegan.ipynb #0890e944
-@register('aegan', 'AEGAN (Lazarou 2020): G, E, D_x, D_z, reconstruction both ways, no normalisation', steps=2000,
-          chapter='05 AEGAN')
+class _Noise(nn.Module):
+    "Training-time noise, the identity in eval mode: additive N(0, sd^2) ('add', Keras' GaussianNoise) or multiplicative N(1, sd^2) ('mul', GaussianDropout)."
+    def __init__(self, sd: float, kind: str = 'add'):
+        super().__init__(); self.sd, self.kind = sd, kind
+    def forward(self, x):
+        if not self.training or not self.sd: return x
+        n = torch.randn_like(x)*self.sd
+        return x + n if self.kind == 'add' else x*(1 + n)
+
+def _noisy(enc: ConvEncoder, sd: float, rate: float) -> nn.Sequential:
+    "Input noise of sd `sd` before `enc`, and multiplicative noise of rate `rate` after each of its convolutions (the official discriminators and encoder)."
+    for stage in enc.stages: stage.insert(1, _Noise((rate/(1 - rate))**0.5, 'mul'))
+    return nn.Sequential(_Noise(sd), enc)
+
+class _CodeCritic(nn.Module):
+    "The official D_z: `blocks` dense layers of width `growth`, each one's output appended to its input (DenseNet style), then a hidden layer and a logit."
+    def __init__(self, z_dim: int, blocks: int = 16, growth: int = 16, hidden: int = 128, sd: float = 0.01, rate: float = 0.005, norm: str = 'ln'):
+        super().__init__()
+        self.noise = _Noise(sd)
+        self.blocks = nn.ModuleList(nn.Sequential(nn.Linear(z_dim + i*growth, growth), _Noise((rate/(1 - rate))**0.5, 'mul'),
+                                                  nn.LayerNorm(growth, eps=1e-3) if norm == 'ln' else nn.Identity(), nn.LeakyReLU(0.2))
+                                    for i in range(blocks))
+        self.head = nn.Sequential(nn.Linear(z_dim + blocks*growth, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+    def forward(self, z):
+        f = self.noise(z)
+        for b in self.blocks: f = torch.cat([f, b(f)], 1)
+        return self.head(f)
+
+def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
+    "Binary cross-entropy of sigmoid(logits) against a constant (smoothed) label."
+    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
+
+VARIANTS = {'aegan': 'both sides: G, E, D_x and D_z, image and code cycles',
+            'egan': 'the image side only: G, E and D_x, the image cycle (no D_z, no code cycle)',
+            'aae': 'the code side only: G, E and D_z on E(x), the image cycle (an adversarial autoencoder)',
+            'gan': 'G and D_x alone: a GAN with the same networks, noise, labels, clipping and learning rates'}
+
+@register('aegan', "AEGAN (Lazarou 2020): G, E, D_x, D_z and both cycles, with the official code's layer norm, noise, smoothed labels and clipping",
+          steps=2000, chapter='05 AEGAN')
 class AEGAN(GenerativeModel):
-    "AEGAN (Lazarou 2020): generator G, encoder E, image discriminator D_x, code discriminator D_z; no normalisation."
-    offers = {'sample', 'encode', 'decode', 'reconstruct'}
+    "AEGAN (Lazarou 2020) with the official code's recipe; `variant` picks the official repository's ablations ('aegan', 'egan', 'aae', 'gan')."
     output = 'tanh'
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
-                 lambda_x: float = 10.0,       # weight of the L1 image reconstruction |G(E(x)) - x|
-                 lambda_z: float = 10.0,       # weight of the squared code reconstruction |E(G(z)) - z|^2
-                 d_hidden: int = 256,          # width of the code discriminator's two hidden layers
-                 lr: float = 2e-4, betas=(0.5, 0.999)):
+                 variant: str = 'aegan',       # 'aegan' (full), 'egan' (image side only), 'aae' (code side only), 'gan' (G and D_x)
+                 lambda_x: float = 10.0,       # weight of the L1 image cycle |G(E(x)) - x|
+                 lambda_z: float = 5.0,        # weight of the squared code cycle |E(G(z)) - z|^2
+                 norm: str = 'ln',             # in all four networks: 'ln' (per pixel, over channels, as the official code) or 'none'
+                 noise: bool = True,           # the official input noise (sd 0.01) and multiplicative noise (rate 0.005) in E, D_x and D_z
+                 smooth: float = 0.05,         # label smoothing: discriminators aim at 1 - smooth for real, smooth for fake
+                 clip: float|None = 1.0,       # each gradient tensor clipped to this norm (Keras' clipnorm); None: no clipping
+                 d_hidden: int = 128,          # width of D_z's hidden layer after its dense blocks
+                 lr: float = 2e-4,             # Adam learning rate of G and E
+                 lr_d: float = 5e-4,           # Adam learning rate of D_x and D_z
+                 betas=(0.5, 0.999)):
         super().__init__()
-        self.G = dcgan_init(ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm='none'))
-        self.E = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch))
-        self.D_x = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch))
-        self.D_z = MLP(z_dim, d_hidden, d_hidden, 1)
+        if variant not in VARIANTS: raise ValueError(f"variant must be one of {sorted(VARIANTS)}, got {variant!r}")
+        sd, rate = (0.01, 0.005) if noise else (0.0, 0.0)
+        self.G = dcgan_init(ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm=norm))
+        self.E = _noisy(dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch, norm=norm)), sd, rate) if variant != 'gan' else None
+        self.D_x = _noisy(dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch, norm=norm)), sd, rate) if variant != 'aae' else None
+        self.D_z = _CodeCritic(z_dim, hidden=d_hidden, sd=sd, rate=rate, norm=norm) if variant in ('aegan', 'aae') else None
+
+    @property
+    def offers(self) -> set:
+        "All four variants sample; those with an encoder also encode and reconstruct."
+        return {'sample', 'decode'} | ({'encode', 'reconstruct'} if self.E is not None else set())
+
+    def _critics(self): return [m for m in (self.D_x, self.D_z) if m is not None]
 
     def configure_optimizers(self):
-        adam = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr, betas=self.betas)
-        return dict(d=adam(self.D_x, self.D_z), ge=adam(self.G, self.E))
+        adam = lambda lr, *ms: torch.optim.Adam([p for m in ms if m is not None for p in m.parameters()], lr, betas=self.betas)
+        return dict(d=adam(self.lr_d, *self._critics()), ge=adam(self.lr, self.G, self.E))
+
+    def update(self, opt: str, loss: torch.Tensor):
+        "Zero, backpropagate, clip every gradient tensor to norm `clip` (as Keras' clipnorm does), step."
+        o = self.opts[opt]
+        o.zero_grad(set_to_none=True); loss.backward()
+        if self.clip:
+            for g in o.param_groups:
+                for p in g['params']:
+                    if p.grad is not None: torch.nn.utils.clip_grad_norm_(p, self.clip)
+        o.step()
 
     def train_step(self, x, y=None):
+        real, fake = 1 - self.smooth, self.smooth
         z = torch.randn(len(x), self.z_dim, device=x.device)
-        x_hat, z_hat = self.decode(z), self.E(x)                 # G(z), E(x)
-        x_tilde, z_tilde = self.decode(z_hat), self.E(x_hat)     # G(E(x)), E(G(z))
-        # discriminators: real vs both kinds of synthetic, in image space and in code space
-        dx = lambda t: self.D_x(t.detach())
-        dz = lambda t: self.D_z(t.detach())
-        l_dx = F.softplus(-self.D_x(x)).mean() + F.softplus(dx(x_hat)).mean() + F.softplus(dx(x_tilde)).mean()
-        l_dz = F.softplus(-self.D_z(z)).mean() + F.softplus(dz(z_hat)).mean() + F.softplus(dz(z_tilde)).mean()
-        self.update('d', l_dx + l_dz)
-        # generator and encoder: fool both discriminators, and reconstruct both ways
-        with frozen(self.D_x, self.D_z):
-            adv = (g_loss_ns(self.D_x(x_hat)) + g_loss_ns(self.D_x(x_tilde))
-                   + g_loss_ns(self.D_z(z_hat)) + g_loss_ns(self.D_z(z_tilde)))
-            rec_x = (x_tilde - x).abs().mean()                         # L1 in image space
-            rec_z = (z_tilde - z).pow(2).mean()                        # squared L2 in code space
+        x_hat = self.decode(z)                                        # G(z)
+        z_hat = self.E(x) if self.E is not None else None             # E(x)
+        x_tilde = self.decode(z_hat) if z_hat is not None else None   # G(E(x))
+        z_tilde = self.E(x_hat) if self.variant == 'aegan' else None  # E(G(z))
+        fakes_x = [t for t in (x_hat, x_tilde) if t is not None]
+        fakes_z = [t for t in (z_hat, z_tilde) if t is not None]
+        # discriminators: real counts as much as all the fakes together (optimum 1/2 when they cannot be told apart)
+        out, l_d = {}, 0.
+        if self.D_x is not None:
+            out['d_x'] = _bce(self.D_x(x), real) + sum(_bce(self.D_x(t.detach()), fake) for t in fakes_x)/len(fakes_x)
+            l_d = l_d + out['d_x']
+        if self.D_z is not None:
+            out['d_z'] = _bce(self.D_z(z), real) + sum(_bce(self.D_z(t.detach()), fake) for t in fakes_z)/len(fakes_z)
+            l_d = l_d + out['d_z']
+        self.update('d', l_d)
+        # G and E: every fake judged real (label 1), and the cycles
+        with frozen(*self._critics()):
+            adv = sum(_bce(self.D_x(t), 1.0) for t in fakes_x) if self.D_x is not None else 0.
+            if self.D_z is not None: adv = adv + sum(_bce(self.D_z(t), 1.0) for t in fakes_z)
+            rec_x = (x_tilde - x).abs().mean() if x_tilde is not None else torch.zeros((), device=x.device)
+            rec_z = (z_tilde - z).pow(2).mean() if z_tilde is not None else torch.zeros((), device=x.device)
             self.update('ge', adv + self.lambda_x*rec_x + self.lambda_z*rec_z)
-        return dict(d_x=l_dx.detach(), d_z=l_dz.detach(), adv=adv.detach(), rec_x=rec_x.detach(), rec_z=rec_z.detach())
+        return {**{k: v.detach() for k, v in out.items()}, 'adv': adv.detach(), 'rec_x': rec_x.detach(), 'rec_z': rec_z.detach()}
 
 # %% ../nbs/05_aegan.ipynb #c1998cea
-PlainGAN = partial(GAN, norm='none')    # the baseline: chapter 00's GAN without normalisation = AEGAN's G and D_x alone
+PlainGAN = partial(GAN, norm='none')    # the trivial baseline: chapter 00's GAN with no normalisation at all

@@ -19,11 +19,17 @@ __all__ = ['MLP', 'ConvEncoder', 'ConvDecoder', 'dcgan_init', 'to_image', 'berno
 def _act(name: str) -> nn.Module:
     return dict(relu=nn.ReLU, lrelu=lambda: nn.LeakyReLU(0.2), silu=nn.SiLU, tanh=nn.Tanh, none=nn.Identity)[name]()
 
+class _ChannelLayerNorm(nn.LayerNorm):
+    "Layer norm over the channels at each pixel of a (N, C, H, W) map (what Keras' LayerNormalization does on channels-last maps)."
+    def __init__(self, ch: int): super().__init__(ch, eps=1e-3)
+    def forward(self, x): return super().forward(x.movedim(1, -1)).movedim(-1, 1)
+
 def _norm2d(name: str, ch: int) -> nn.Module:
     if name == 'bn': return nn.BatchNorm2d(ch)
     if name == 'in': return nn.InstanceNorm2d(ch, affine=True)
+    if name == 'ln': return _ChannelLayerNorm(ch)
     if name == 'none': return nn.Identity()
-    raise ValueError(f"norm must be 'bn', 'in' or 'none', got {name!r}")
+    raise ValueError(f"norm must be 'bn', 'in', 'ln' or 'none', got {name!r}")
 
 def _levels(size: int) -> int:
     "Number of stride-2 stages from `size` down to 4."
@@ -59,7 +65,7 @@ class ConvEncoder(nn.Module):
                  out_dim: int = 16,         # size of the output vector (2*z_dim for a Gaussian encoder, 1 for a critic)
                  ch: int = 32,              # channels after the first convolution
                  max_ch: int = 256,         # channel cap for large images
-                 norm: str = 'none',        # 'bn', 'in' or 'none' (never on the first layer)
+                 norm: str = 'none',        # 'bn', 'in', 'ln' (per pixel, over channels) or 'none'; never on the first layer
                  act: str = 'lrelu',
                  dropout: float = 0.0):     # dropout before the head (regularises discriminators)
         super().__init__()
@@ -88,7 +94,7 @@ class ConvDecoder(nn.Module):
                  in_dim: int = 16,          # size of the input code
                  ch: int = 32,              # channels before the last convolution
                  max_ch: int = 256,
-                 norm: str = 'bn',          # 'bn', 'in' or 'none'
+                 norm: str = 'bn',          # 'bn', 'in', 'ln' (per pixel, over channels) or 'none'
                  act: str = 'relu'):
         super().__init__()
         C, S, _ = image_shape
