@@ -13,6 +13,7 @@ from .core import exists, default, progress_bar
 from .blocks import MLP
 from .data import mnist, ImageSet, Data, binarized_mnist
 from .train import GenerativeModel, frozen, register
+from .aae import SemiSupervisedAAE
 
 # %% auto #0
 __all__ = ['GatedLayer', 'PixelCNN', 'sample_pixelcnn', 'causality_violations', 'CodeDiscriminator', 'pixelcnn_nll',
@@ -152,7 +153,9 @@ class PixelGANAutoencoder(GenerativeModel):
                  lr_adv: float = 1e-3,         # adversarial phase: the discriminator and the encoder's update
                  betas=(0.5, 0.999),           # Adam betas of the adversarial phase (reconstruction: Adam's default)
                  batch_stats: bool = True,     # let the code discriminator see the batch's mean and std
-                 r1_gamma: float|None = None): # R1 weight on the code discriminator (default 0 Gaussian, 10 categorical)
+                 r1_gamma: float|None = None,  # R1 weight on the code discriminator (default 0 Gaussian, 10 categorical)
+                 straight_through: bool = True, # categorical: the PixelCNN reads the one-hot argmax, as when sampling
+                 n_labels: int = 0):           # categorical: labelled images for a semi-supervised phase (set with `label`)
         super().__init__()
         if prior not in ('gaussian', 'categorical'): raise ValueError(f"prior must be 'gaussian' or 'categorical', got {prior!r}")
         if cond not in (None, 'spatial', 'global'):
@@ -161,26 +164,44 @@ class PixelGANAutoencoder(GenerativeModel):
         if C != 1: raise ValueError("the PixelGAN autoencoder models binary grey-scale images (1 channel)")
         self.r1_gamma = default(r1_gamma, 0. if prior == 'gaussian' else 10.)
         if self.r1_gamma < 0: raise ValueError(f"r1_gamma must be >= 0, got {self.r1_gamma}")
+        if n_labels and prior != 'categorical': raise ValueError("n_labels needs prior='categorical': labels train the categories")
         self.code_dim = z_dim if prior == 'gaussian' else n_clusters
         self.cond = default(cond, 'spatial' if prior == 'gaussian' else 'global')
         self.decoder = PixelCNN(ch=ch, layers=layers, cond=self.cond, cond_dim=self.code_dim, size=H)
         self.E = MLP(H*W + noise_dim, hidden, hidden, self.code_dim)
         self.D = CodeDiscriminator(self.code_dim, d_hidden, batch_stats)
+        if n_labels:                                     # saved with the checkpoint; -1: not labelled yet
+            self.register_buffer('lab_x', torch.zeros(n_labels, *image_shape))
+            self.register_buffer('lab_y', torch.full((n_labels,), -1, dtype=torch.long))
 
     @property
     def offers(self) -> set:
         "A categorical code also clusters; a Gaussian one does not."
-        return {'sample', 'encode', 'decode', 'reconstruct'} | ({'cluster'} if self.prior == 'categorical' else set())
+        return ({'sample', 'encode', 'decode', 'reconstruct'} | ({'cluster'} if self.prior == 'categorical' else set())
+                | ({'classify'} if self.n_labels else set()))
 
     def configure_optimizers(self):
         adv = lambda p: torch.optim.Adam(p, self.lr_adv, betas=self.betas)
         return dict(ae=torch.optim.Adam([*self.E.parameters(), *self.decoder.parameters()], self.lr),
-                    d=adv(self.D.parameters()), e_adv=adv(self.E.parameters()))
+                    d=adv(self.D.parameters()), e_adv=adv(self.E.parameters()), cls=torch.optim.Adam(self.E.parameters(), self.lr))
+
+    def logits(self, x):
+        "E(x, n) with fresh noise n: the Gaussian code, or the categorical code's logits."
+        return self.E(torch.cat([x.flatten(1), torch.randn(len(x), self.noise_dim, device=x.device)], 1))
 
     def code(self, x):
-        "The code of images x: z = E(x, n) with fresh noise n (softmax probabilities for the categorical prior)."
-        h = self.E(torch.cat([x.flatten(1), torch.randn(len(x), self.noise_dim, device=x.device)], 1))
+        "The code of images x: z = E(x, n) (softmax probabilities for the categorical prior)."
+        h = self.logits(x)
         return h if self.prior == 'gaussian' else h.softmax(1)
+
+    def read(self, z):
+        "The code as the PixelCNN reads it: z itself, or (categorical, straight-through) the one-hot argmax with z's gradient."
+        if self.prior == 'gaussian' or not self.straight_through: return z
+        return F.one_hot(z.argmax(1), self.code_dim).to(z) + z - z.detach()
+
+    def label(self, x: torch.Tensor, y: torch.Tensor) -> 'PixelGANAutoencoder':
+        "Give the model its labelled images (exactly `n_labels`, labels in [0, n_clusters)), as chapter 03's semi-supervised AAE."
+        return SemiSupervisedAAE.label(self, x, y)
 
     def sample_prior(self, n: int, y=None):
         if self.prior == 'gaussian': return torch.randn(n, self.code_dim, device=self.device)
@@ -194,13 +215,19 @@ class PixelGANAutoencoder(GenerativeModel):
         "The category of images x (a categorical code only: a Gaussian code has no clusters)."
         if self.prior != 'categorical': raise ValueError("cluster needs prior='categorical': a Gaussian code has no clusters")
         return self.code(self.check(x)).argmax(1)
+    def classify(self, x): return self.cluster(x)
+    def reconstruct(self, x, generator=None):
+        "A draw of p(x | E(x)): the code of x, then the PixelCNN samples the image pixel by pixel."
+        with torch.no_grad(): return self.decode(self.read(self.encode(x)), generator=generator)
 
     def nll(self, x, z=None):
         "-log p(x | z) per image in nats: the PixelCNN's exact likelihood of binary images x."
         return pixelcnn_nll(self.decoder, x, z)
 
     def train_step(self, x, y=None):
-        rec = self.nll(x, self.code(x)).mean()              # phase 1: reconstruction through the PixelCNN
+        if self.n_labels and (self.lab_y < 0).any():
+            raise RuntimeError("this PixelGANAutoencoder has n_labels but no labelled images: call model.label(x, y) before training")
+        rec = self.nll(x, self.read(self.code(x))).mean()   # phase 1: reconstruction through the PixelCNN
         self.update('ae', rec)
         z = self.code(x)                                     # phase 2: match q(z) to p(z) adversarially
         prior = self.sample_prior(len(x)).requires_grad_(self.r1_gamma > 0)
@@ -217,6 +244,10 @@ class PixelGANAutoencoder(GenerativeModel):
         out['e_adv'] = e_loss.detach()
         if self.prior == 'categorical':                      # categories used by this batch: a collapse shows at once
             out['cats'] = (torch.bincount(z.detach().argmax(1), minlength=self.code_dim) > 0).sum().float()
+        if self.n_labels:                                    # phase 3 (semi-supervised): -log q(y | x) on labelled images
+            i = torch.randint(0, self.n_labels, (min(len(x), self.n_labels),), device=self.device)
+            ce = F.cross_entropy(self.logits(self.lab_x[i]), self.lab_y[i])
+            self.update('cls', ce); out['ce'] = ce.detach()
         return out
 
 @register('pixelcnn', 'PixelCNN alone: the PixelGAN autoencoder\'s decoder without a code (the baseline of chapter 04)',
