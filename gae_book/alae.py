@@ -7,17 +7,20 @@ Docs: https://gae-book.github.io/gae_book/alae.html.md"""
 # %% ../nbs/07_alae.ipynb #5540d250
 from __future__ import annotations
 import math
+import copy
+import contextlib
+import warnings
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import exists, default
 from .blocks import MLP
-from .train import GenerativeModel, frozen, register
+from .train import GenerativeModel, RunWarning, frozen, register
 from .metrics import features, path_length
 
 # %% auto #0
-__all__ = ['unit_init', 'LatentReciprocity', 'ALAE', 'StyleLayer', 'EncoderLayer', 'StyleGenerator', 'StyleEncoder', 'StyleALAE',
-           'style_mixing_figure', 'style_mixing_widget']
+__all__ = ['unit_init', 'shadow', 'LatentReciprocity', 'ALAE', 'StyleLayer', 'EncoderLayer', 'StyleGenerator', 'StyleEncoder',
+           'StyleALAE', 'style_mixing_figure', 'style_mixing_widget']
 
 # %% ../nbs/07_alae.ipynb #6c79acb1
 def unit_init(m: nn.Module, a: float = 0.2) -> nn.Module:
@@ -29,15 +32,32 @@ def unit_init(m: nn.Module, a: float = 0.2) -> nn.Module:
     return m
 
 # %% ../nbs/07_alae.ipynb #0838a766
+def shadow(net: nn.Module) -> nn.Module:
+    "A copy of `net` whose parameters are buffers: saved and moved with the model, never trained, counted or optimised."
+    net = copy.deepcopy(net)
+    for mod in net.modules():
+        for name, p in list(mod._parameters.items()):
+            if p is None: continue
+            del mod._parameters[name]
+            mod.register_buffer(name, p.detach().clone())
+    return net
+
 class LatentReciprocity(GenerativeModel):
     "The ALAE game for any F (z -> w), G (w -> x), E (x -> w), D (w -> logit): the three updates of a batch."
-    z_dim: int; w_dim: int; lr: float; betas: tuple; r1_gamma: float; mapping_lr_mult: float
+    z_dim: int; w_dim: int; lr: float; betas: tuple; r1_gamma: float; mapping_lr_mult: float; ema: float
     offers = {'sample', 'encode', 'decode', 'reconstruct'}
+    w_avg_beta = 0.995                                 # the running average of w = F(z), for truncation
+
+    def _init_averages(self):
+        "After the networks are built: the running average of w and, if `ema`, moving averages of F and G."
+        self.register_buffer('w_avg', torch.zeros(self.w_dim))
+        if self.ema: self.F_ema, self.G_ema = shadow(self.F), shadow(self.G)
 
     # at the resolution being trained (StyleALAE grows it; ALAE has one)
-    def _generate(self, w): return self.G(w)           # G(w)
+    def _generate(self, w, G=None): return (G or self.G)(w)          # G(w) (or another generator's)
     def _encode(self, x): return self.E(x)             # E(x)
     def _real(self, x): return x                       # real images brought to that resolution
+    def _prior_w(self, n: int): return self.F(self.sample_prior(n))   # w = F(z) for the adversarial steps
 
     def configure_optimizers(self):
         group = lambda m, k=1.0: dict(params=list(m.parameters()), lr=k*self.lr)
@@ -46,7 +66,7 @@ class LatentReciprocity(GenerativeModel):
 
     def step_discriminate(self, x):
         "(I) E and D: real x against G(F(z)), non-saturating loss plus gamma/2 |grad_x D(E(x))|^2 on real images."
-        with torch.no_grad(): fake = self._generate(self.F(self.sample_prior(len(x))))
+        with torch.no_grad(): fake = self._generate(self._prior_w(len(x)))
         x = x.detach().requires_grad_(True)
         real, fake = self.D(self._encode(x)), self.D(self._encode(fake))
         l_adv = F.softplus(fake).mean() + F.softplus(-real).mean()
@@ -58,12 +78,14 @@ class LatentReciprocity(GenerativeModel):
     def step_generate(self, n: int):
         "(II) F and G: make D(E(G(F(z)))) say real; E and D frozen."
         with frozen(self.E, self.D):
-            l_adv = F.softplus(-self.D(self._encode(self._generate(self.F(self.sample_prior(n)))))).mean()
+            w = self._prior_w(n)
+            l_adv = F.softplus(-self.D(self._encode(self._generate(w)))).mean()
             self.update('fg', l_adv)
+        with torch.no_grad(): self.w_avg.lerp_(w.detach().reshape(-1, self.w_dim).mean(0), 1 - self.w_avg_beta)
         return dict(g_adv=l_adv.detach())
 
     def step_reciprocity(self, n: int):
-        "(III) E and G: |w - E(G(w))|^2 for w = F(z) detached, so F does not move."
+        "(III) E and G: mean over the d coordinates of (w - E(G(w)))^2, for w = F(z) detached, so F does not move."
         with torch.no_grad(): w = self.F(self.sample_prior(n))
         l_err = (w - self._encode(self._generate(w))).pow(2).mean()
         for o in self.opts.values(): o.zero_grad(set_to_none=True)
@@ -71,13 +93,42 @@ class LatentReciprocity(GenerativeModel):
         for o in self.opts.values(): o.step()           # F and D got no gradient: Adam leaves them as they are
         return dict(latent=l_err.detach())
 
+    @torch.no_grad()
+    def step_average(self):
+        "F_ema, G_ema <- ema*F_ema + (1 - ema)*F (and G): the moving averages that sample and decode use."
+        if not self.ema: return
+        for net, avg in ((self.F, self.F_ema), (self.G, self.G_ema)):
+            b = dict(avg.named_buffers())
+            for name, p in net.named_parameters(): b[name].lerp_(p, 1 - self.ema)
+
     def train_step(self, x, y=None):
         x = self._real(x)
-        return {**self.step_discriminate(x), **self.step_generate(len(x)), **self.step_reciprocity(len(x))}
+        out = {**self.step_discriminate(x), **self.step_generate(len(x)), **self.step_reciprocity(len(x))}
+        self.step_average()
+        return out
 
-    def sample(self, n: int):
-        "n images G(F(z)), z ~ N(0, I)."
-        return self.decode(self.F(self.sample_prior(n)))
+    @contextlib.contextmanager
+    def live(self):
+        "Within the block, sample/decode/reconstruct use the trained F and G, not their moving averages."
+        self.__dict__['_live'] = True
+        try: yield self
+        finally: self.__dict__['_live'] = False
+
+    def _averaged(self) -> tuple:
+        "(F, G) for inference: the moving averages when `ema` is on (outside `live()`), else the trained networks."
+        return (self.F_ema, self.G_ema) if self.ema and not self.__dict__.get('_live') else (self.F, self.G)
+
+    def mapping(self, z):
+        "w = F(z) through the mapping that `sample` uses (the moving average when `ema` is on)."
+        return self._averaged()[0](z)
+
+    def truncate(self, w, psi: float = 1.0):
+        "w_avg + psi*(w - w_avg): psi < 1 pulls codes toward the average w (fewer odd samples, less variety)."
+        return w if psi == 1 else torch.lerp(self.w_avg.to(w), w, psi)
+
+    def sample(self, n: int, psi: float = 1.0):
+        "n images G(F(z)), z ~ N(0, I) (with the moving averages of F and G; `psi` < 1 truncates w toward its average)."
+        return self.decode(self.truncate(self.mapping(self.sample_prior(n)), psi))
 
     def encode(self, x):
         "Full-size images -> w (brought to the resolution being trained first)."
@@ -85,7 +136,7 @@ class LatentReciprocity(GenerativeModel):
 
     def decode(self, w):
         "w (N, w_dim), or one per layer (N, n_styles, w_dim) for StyleALAE -> full-size images in [-1, 1]."
-        x = self._generate(self.check_codes(w, self.w_dim, 'styles w')).clamp(-1, 1)
+        x = self._generate(self.check_codes(w, self.w_dim, 'styles w'), self._averaged()[1]).clamp(-1, 1)
         return x if x.shape[-1] == self.image_shape[-1] else F.interpolate(x, size=self.image_shape[1:], mode='nearest')
 
 # %% ../nbs/07_alae.ipynb #0855406f
@@ -99,16 +150,18 @@ class ALAE(LatentReciprocity):
                  hidden: int = 1024,          # width of G and E
                  lr: float = 5e-4, betas=(0.0, 0.99),
                  mapping_lr_mult: float = 0.1, # F learns at lr times this
-                 r1_gamma: float = 10.0):     # R1 weight: gamma/2 |grad D(E(x))|^2 on real images
+                 r1_gamma: float = 10.0,      # R1 weight: gamma/2 |grad D(E(x))|^2 on real images
+                 ema: float = 0.995):         # moving average of F and G per step, used by sample/decode (0: none)
         super().__init__()
         P = math.prod(image_shape)
-        self.F = MLP(z_dim, w_dim, w_dim, w_dim)
+        self.F = MLP(z_dim, w_dim, w_dim, w_dim)                                  # three linear layers
         self.G = nn.Sequential(MLP(w_dim, hidden//2, hidden, P), nn.Unflatten(1, tuple(image_shape)))
         self.E = nn.Sequential(nn.Flatten(), MLP(P, hidden, hidden//2, w_dim))
         self.D = MLP(w_dim, w_dim, w_dim, 1)
         for net in (self.F, self.G, self.E, self.D): unit_init(net)
+        self._init_averages()
 
-    def _generate(self, w): return torch.tanh(self.G(w))
+    def _generate(self, w, G=None): return torch.tanh((G or self.G)(w))
 
 # %% ../nbs/07_alae.ipynb #7ec4ed9f
 def _normalise(h, eps: float = 1e-5):
@@ -194,8 +247,10 @@ class StyleALAE(LatentReciprocity):
                  z_dim: int = 32, w_dim: int = 32,
                  ch: int = 16,                # channels at the full resolution, doubling at each halving...
                  max_ch: int = 64,            # ...up to this many
-                 mapping_layers: int = 4,
-                 grow_steps: int = 500,       # steps per resolution while growing (the first half fades in); 0: no growing
+                 mapping_layers: int = 4,     # linear layers of F
+                 grow_steps: int|None = None, # steps per resolution (the first half fades in); None: the run's steps split evenly; 0: no growing
+                 style_mixing: float = 0.9,   # share of adversarial batches whose fakes mix two w's at a random layer
+                 ema: float = 0.995,          # moving average of F and G per step, used by sample/decode (0: none)
                  lr: float = 5e-4, betas=(0.0, 0.99),
                  mapping_lr_mult: float = 0.1, # F learns at lr times this
                  r1_gamma: float = 10.0):     # R1 weight: gamma/2 |grad D(E(x))|^2 on real images
@@ -204,6 +259,7 @@ class StyleALAE(LatentReciprocity):
         if S != S2 or S < 8 or S & (S - 1):
             raise ValueError(f"StyleALAE needs square images of a power-of-two size >= 8, got {S}x{S2}. "
                              f"Load the data at such a size, e.g. mnist(size=32).")
+        if exists(grow_steps) and grow_steps < 0: raise ValueError(f"grow_steps must be >= 0 or None, got {grow_steps}")
         self.res = [4*2**i for i in range(int(math.log2(S)) - 1)]                 # 4, 8, ..., S
         chans = [min(max_ch, ch*S//r) for r in self.res]
         self.F = MLP(z_dim, *[w_dim]*mapping_layers)
@@ -212,26 +268,65 @@ class StyleALAE(LatentReciprocity):
         self.D = MLP(w_dim, w_dim, w_dim, 1)
         for net in (self.F, self.G, self.E, self.D): unit_init(net)
         for layer in (l for block in self.G.blocks for l in block): nn.init.zeros_(layer.style.weight)   # AdaIN starts as plain IN
+        self._init_averages()
         self.steps_done = 0                       # training steps so far: drives the growth
+        self.phase = grow_steps                   # steps per resolution; None until fit says how long the run is
+        self._warned = False
 
-    def get_extra_state(self): return dict(steps_done=self.steps_done)
-    def set_extra_state(self, s): self.steps_done = int(s['steps_done'])
+    def get_extra_state(self): return dict(steps_done=self.steps_done, phase=self.phase)
+    def set_extra_state(self, s): self.steps_done, self.phase = int(s['steps_done']), s.get('phase', self.grow_steps)
 
     @property
     def n_styles(self) -> int: return 2*len(self.res)
 
     def growth(self, step: int|None = None) -> tuple:
         "(level, alpha): index of the resolution being trained in `res`, and how far it has faded in."
-        s = default(step, self.steps_done)
-        if not self.grow_steps: return len(self.res) - 1, 1.0
-        level = min(s//self.grow_steps, len(self.res) - 1)
-        return (0, 1.0) if level == 0 else (level, min(1.0, (s - level*self.grow_steps)/(self.grow_steps/2)))
+        s, P, last = default(step, self.steps_done), self.phase, len(self.res) - 1
+        if not P: return last, 1.0                    # no growing (0), or no schedule yet (None): full resolution
+        level = min(s//P, last)
+        return (0, 1.0) if level == 0 else (level, min(1.0, (s - level*P)/(P/2)))
+
+    def steps_to_full(self) -> int:
+        "Steps after which the full resolution is trained at alpha = 1."
+        P = self.phase
+        return 0 if not P else (len(self.res) - 1)*P + math.ceil(P/2)
+
+    def _where(self, step: int|None = None) -> str:
+        level, alpha = self.growth(step)
+        r = self.res[level]
+        return f"{r}x{r}" + (f" (alpha {alpha:.2f}, still fading in)" if alpha < 1 else '')
+
+    def plan(self, steps: int) -> str|None:
+        "Called by fit: without `grow_steps`, a new run splits its `steps` evenly over the resolutions."
+        if self.steps_done == 0 and self.grow_steps is None: self.phase = max(1, steps//len(self.res))
+        if self.growth(steps) != (len(self.res) - 1, 1.0):
+            S = self.res[-1]
+            return (f"StyleALAE: this run of {steps} steps will end at {self._where(steps)}, below its full {S}x{S}: "
+                    f"with {self.phase} steps per resolution it needs {self.steps_to_full()} steps to train {S}x{S} at "
+                    f"alpha = 1. Give it more steps, or build it with grow_steps=None (the default) to spread the growth over the run.")
+
+    def unfinished(self) -> str|None:
+        "Said by fit at the end of a run that stopped below full resolution (time cap, interrupt or too short a budget)."
+        if self.growth() != (len(self.res) - 1, 1.0):
+            S = self.res[-1]
+            return (f"StyleALAE stopped at step {self.steps_done} at {self._where()}: it never trained its {S}x{S} "
+                    f"layers at full strength, and its images are upsampled from a lower resolution. It reaches "
+                    f"{S}x{S} at alpha = 1 after {self.steps_to_full()} steps: continue the run (fit resumes from its "
+                    f"checkpoint) with a budget of at least that many steps.")
 
     def styles(self, w):
         "One w per layer: (N, n_styles, w_dim) from w (N, w_dim), or w itself if it already is one."
         return w[:, None].expand(-1, self.n_styles, -1) if w.dim() == 2 else w
 
-    def _generate(self, w): return self.G(self.styles(w), *self.growth())
+    def _generate(self, w, G=None): return (G or self.G)(self.styles(w), *self.growth())
+
+    def _prior_w(self, n: int):
+        "Styles for the adversarial steps: with probability `style_mixing`, two w's switched at a random layer."
+        w = self.F(self.sample_prior(n))
+        if not self.style_mixing or float(torch.rand(())) >= self.style_mixing: return w
+        used = 2*(self.growth()[0] + 1)                                   # layers in use at this resolution
+        cut = int(torch.randint(1, used + 1, ()))                          # as the official code: 1..used
+        return self.mix(w, self.F(self.sample_prior(n)), cut)
 
     def _real(self, x):
         "Real images at the training resolution, blended between two resolutions while one fades in."
@@ -248,12 +343,23 @@ class StyleALAE(LatentReciprocity):
         return ws
 
     def train_step(self, x, y=None):
+        if self.phase is None and not self._warned:
+            self._warned = True
+            warnings.warn("StyleALAE has no growth schedule: fit gives it the run's length. In a loop of your own, call "
+                          "model.plan(total_steps) first or build it with grow_steps=; until then it trains at full resolution.",
+                          RunWarning, stacklevel=2)
         level, alpha = self.growth()
         out = super().train_step(x, y)
         self.steps_done += 1
         return {**out, 'resolution': torch.tensor(float(self.res[level])), 'alpha': torch.tensor(float(alpha))}
 
 # %% ../nbs/07_alae.ipynb #c24e775b
+def _layers(model: StyleALAE, lo: int, hi: int) -> str:
+    "Words for style layers lo..hi-1: their numbers and resolutions."
+    if lo >= hi: return 'no layer'
+    r = sorted({model.res[i//2] for i in range(lo, hi)})
+    return f"layers {lo}-{hi - 1} ({r[0]}x{r[0]}" + (f" to {r[-1]}x{r[-1]})" if len(r) > 1 else ')')
+
 def style_mixing_figure(model: StyleALAE,
                         w_rows: torch.Tensor,    # (R, w_dim): styles before the crossover (left column)
                         w_cols: torch.Tensor,    # (K, w_dim): styles from the crossover on (top row)
@@ -262,6 +368,8 @@ def style_mixing_figure(model: StyleALAE,
     "A grid: top row decodes w_cols, left column w_rows, each cell the rows' styles before `crossover` and the columns' after."
     from gae_book.viz import show_grid                 # figures and widgets: imported when used
     from gae_book.widgets import decode_images
+    if not 0 <= crossover <= model.n_styles:
+        raise ValueError(f"crossover must be between 0 and {model.n_styles} (the number of style layers), got {crossover}")
     R, K = len(w_rows), len(w_cols)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -269,9 +377,8 @@ def style_mixing_figure(model: StyleALAE,
         cells = decode_images(model.decode, model.mix(w_rows.repeat_interleave(K, 0), w_cols.repeat(R, 1), crossover))
     blank = -torch.ones_like(top[:1])
     grid = torch.cat([blank, top] + [torch.cat([left[i:i + 1], cells[i*K:(i + 1)*K]]) for i in range(R)])
-    res = model.res[crossover//2] if crossover < model.n_styles else None
-    return show_grid(grid, nrow=K + 1, scale=0.5, title=default(title, f'rows: styles of layers < {crossover} '
-                     f'(below {res}x{res}); columns: from layer {crossover} on'))
+    return show_grid(grid, nrow=K + 1, scale=0.5, title=default(title, f'rows give {_layers(model, 0, crossover)}; '
+                     f'columns give {_layers(model, crossover, model.n_styles)}'))
 
 # %% ../nbs/07_alae.ipynb #95373116
 def style_mixing_widget(model: StyleALAE, x: torch.Tensor, zoom: int = 5, figure: bool = True):

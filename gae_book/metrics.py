@@ -21,7 +21,7 @@ from .viz import lerp_codes
 __all__ = ['DigitClassifier', 'to_classifier_input', 'augment', 'train_classifier', 'predict_logits', 'save_classifier',
            'classifier', 'classifier_info', 'features', 'probabilities', 'frechet_distance', 'fd', 'class_histogram',
            'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe', 'clustering_error',
-           'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'path_length', 'Estimate', 'over_seeds',
+           'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'slerp', 'path_length', 'Estimate', 'over_seeds',
            'bootstrap', 'difference', 'fd_floor', 'mmd_test', 'precision_recall', 'memorisation', 'fit_clusters',
            'cluster_baseline', 'clustering_error_paper', 'evaluate', 'crossfade', 'MetricsTable', 'metrics_table']
 
@@ -263,12 +263,21 @@ def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> float:
     ra, rb = ra - ra.mean(), rb - rb.mean()
     return float((ra*rb).sum()/(ra.norm()*rb.norm()))
 
+def slerp(a: torch.Tensor, b: torch.Tensor, t) -> torch.Tensor:
+    "Spherical interpolation: along the great circle from a to b (radius changing linearly), so a path between two Gaussian codes keeps a typical norm."
+    na, nb = a.norm(dim=-1, keepdim=True), b.norm(dim=-1, keepdim=True)
+    cos = ((a/na)*(b/nb)).sum(-1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7)
+    om = torch.acos(cos)
+    ua = (torch.sin((1 - t)*om)*a/na + torch.sin(t*om)*b/nb)/torch.sin(om)   # unit vector at angle t*om from a
+    return ua*torch.lerp(na, nb, t)
+
 @torch.no_grad()
 def path_length(decode,                # codes -> images
                 a: torch.Tensor,       # (N, D) path starts
                 b: torch.Tensor,       # (N, D) path ends
                 eps: float = 1e-2,     # step along the path, as a fraction of its length
-                seed: int = 0) -> float:
+                seed: int = 0,
+                path: str = 'lerp') -> float:  # 'lerp': straight lines; 'slerp': great circles (for Gaussian codes)
     "Perceptual-path-length-style smoothness: mean |phi(g(p_t)) - phi(g(p_{t+eps}))|^2 / eps^2 (classifier features phi), 1% tails trimmed."
     g = torch.Generator().manual_seed(seed)
     t = torch.rand(len(a), 1, generator=g).to(a)*(1 - eps)
@@ -276,7 +285,9 @@ def path_length(decode,                # codes -> images
         with torch.random.fork_rng(devices=[]):            # the same noise inputs for both ends of a step
             torch.manual_seed(seed)
             return features(decode(p).float().cpu().clamp(-1, 1))
-    d = (feats(torch.lerp(a, b, t)) - feats(torch.lerp(a, b, t + eps))).pow(2).sum(1)/eps**2
+    if path not in ('lerp', 'slerp'): raise ValueError(f"path must be 'lerp' or 'slerp', got {path!r}")
+    at = torch.lerp if path == 'lerp' else slerp
+    d = (feats(at(a, b, t)) - feats(at(a, b, t + eps))).pow(2).sum(1)/eps**2
     lo, hi = torch.quantile(d, 0.01), torch.quantile(d, 0.99)
     return float(d[(d >= lo) & (d <= hi)].mean())
 

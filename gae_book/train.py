@@ -6,7 +6,7 @@ Docs: https://gae-book.github.io/gae_book/api/train.html.md"""
 
 # %% ../nbs/api/03_train.ipynb #f3ed81ed
 from __future__ import annotations
-import os, time, json, math, random, socket, inspect, importlib, contextlib, functools, signal, threading
+import os, time, json, math, random, socket, inspect, importlib, contextlib, functools, signal, threading, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -20,8 +20,8 @@ from .viz import save_grid, load_grid
 
 # %% auto #0
 __all__ = ['INFERENCE', 'MODELS', 'GenerativeModel', 'frozen', 'moved', 'History', 'class_path', 'model_checkpoint', 'load_model',
-           'save_model', 'auto_run_dir', 'NonFiniteLoss', 'RunFolderBusy', 'check_resumable', 'fit', 'ModelEntry',
-           'register', 'registered_classes', 'find_models', 'model_budget']
+           'save_model', 'auto_run_dir', 'RunWarning', 'NonFiniteLoss', 'RunFolderBusy', 'check_resumable', 'fit',
+           'ModelEntry', 'register', 'registered_classes', 'find_models', 'model_budget']
 
 # %% ../nbs/api/03_train.ipynb #365f90b1
 INFERENCE = ('sample', 'encode', 'decode', 'reconstruct', 'cluster')
@@ -188,6 +188,14 @@ class GenerativeModel(nn.Module):
         if 'sample' in self.offers: return self.sample(len(x))
         return self.reconstruct(x)
 
+    def plan(self, steps: int) -> str|None:
+        "Called by `fit` before the first step with the run's total steps (a schedule that depends on the run's length is set here); returns a warning, or None."
+        return None
+
+    def unfinished(self) -> str|None:
+        "Called by `fit` when a run ends: what the model has not reached yet (e.g. its full resolution), or None."
+        return None
+
     def hparams(self) -> dict:
         "The keyword arguments this model was built with."
         return dict(self._init_kwargs)
@@ -338,6 +346,10 @@ def auto_run_dir(model: GenerativeModel, data, bud: Budget, seed: int = 0, name:
     return runs_root(bud.scale)/f"{default(name, type(model).__name__.lower())}-{tag}"
 
 # %% ../nbs/api/03_train.ipynb #2af295cd
+class RunWarning(UserWarning):
+    "A run that will end, or ended, short of what its model needs (shown every time, not once per line)."
+warnings.simplefilter('always', RunWarning)
+
 class NonFiniteLoss(FloatingPointError):
     "A loss became NaN or infinite during training."
 
@@ -578,6 +590,7 @@ def fit(model: GenerativeModel,
                 print(f"{'Loaded the finished run' if done else 'Resuming'} from {ckpt_path} at step {hist.step}/{bud.steps}"
                       + (f" (it trained {_summary_line(hist)})." if done and hist.step else "."))
         start, t_prev = hist.step, hist.seconds
+        if start < bud.steps and exists(note := model.plan(bud.steps)): warnings.warn(note, RunWarning, stacklevel=2)
         log = _LossLog(hist)
         if ckpt_path and ckpt_path.exists(): log.last_good = (hist.step, ckpt_path)
         def save():
@@ -618,6 +631,7 @@ def fit(model: GenerativeModel,
             save()
         if run_dir and hist.step > start: _write_summary(run_dir, model, hist, bud, device)
         if verbose: _report(model, hist, start, ckpt_path)
+        if exists(note := model.unfinished()): warnings.warn(note, RunWarning, stacklevel=2)
         model.eval()
         return hist
 

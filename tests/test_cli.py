@@ -57,6 +57,19 @@ def test_train_stylealae_resumes_its_growth(tmp_path):
     import torch
     ck = torch.load(tmp_path/'run'/'checkpoint.pt', weights_only=True)
     assert ck['model']['_extra_state']['steps_done'] == 6
+    assert ck['model']['_extra_state']['phase'] == 1      # the first run's 4 steps over 4 resolutions, kept on resuming
+    assert 'below its full' not in r.stderr and 'stopped at step' not in r.stderr   # it reached 32x32 at alpha = 1
+
+
+def test_train_warns_when_growth_cannot_finish(tmp_path):
+    "A run too short for an explicit growth schedule says so before it starts and when it ends."
+    code = ("import warnings, torch; from gae_book.alae import StyleALAE; from gae_book.data import ImageSet; "
+            "from gae_book.train import fit; from gae_book.core import Budget; "
+            "m = StyleALAE(grow_steps=50, ch=4, max_ch=8, z_dim=8, w_dim=8); "
+            "fit(m, ImageSet(torch.rand(16, 1, 32, 32)*2 - 1), Budget('quick', steps=3, batch_size=8), progress=False)")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 'will end at 4x4' in r.stderr and 'StyleALAE stopped at step 3 at 4x4' in r.stderr, r.stderr
 
 
 def test_bench_writes_its_json(tmp_path):
