@@ -1,4 +1,4 @@
-"""Every architecture of the book trained on the same offline MNIST split, with codes of the same size where the architecture allows and the same wall-clock budget, then measured with every metric of chapter 01 that applies; a reader's guide to which model for which job; and `gae-book bench`, the training-speed benchmark.
+"""Every architecture of the book trained on the same offline MNIST split with codes of the same size, three seeds each, compared at equal training steps and at equal compute (floating-point operations) over several budgets, and measured at one sample size beside the noise floors and trivial baselines; which model for which job, ranked only where the difference is outside the noise; and `gae-book bench`, the training-speed and FLOP benchmark.
 
 Docs: https://gae-book.github.io/gae_book/comparison.html.md"""
 
@@ -6,15 +6,55 @@ Docs: https://gae-book.github.io/gae_book/comparison.html.md"""
 
 # %% ../nbs/90_comparison.ipynb #d313a04d
 from __future__ import annotations
-import time, json, platform, sys
+import time, json, platform, sys, copy
 from pathlib import Path
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import flop_registry
 from .core import exists, default, default_device, seed_everything, current_scale
 from .data import mnist, Batches
 from .train import find_models
 
 # %% auto #0
-__all__ = ['bench_model', 'environment', 'bench']
+__all__ = ['FlopCounter', 'step_flops', 'run_flops', 'bench_model', 'environment', 'bench']
+
+# %% ../nbs/90_comparison.ipynb #1e200231
+class FlopCounter(TorchDispatchMode):
+    "Counts the floating-point operations of the matrix products and convolutions run inside it, gradients included."
+    def __init__(self):
+        super().__init__()
+        self.total = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        count = flop_registry.get(func._overloadpacket)       # PyTorch's formula for this operation, if it has one
+        if count is not None: self.total += count(*args, **kwargs, out_val=out)
+        return out
+
+def step_flops(model, x, y=None) -> int:
+    "FLOPs of one training step of `model` on the batch (x, y), counted on a copy: the model itself does not change."
+    m = copy.deepcopy(model).train()
+    with FlopCounter() as c: m.train_step(x, y)
+    return c.total
+
+def run_flops(model, x, y=None, steps: int = 1) -> int:
+    """FLOPs of training `model` for `steps` steps from where it is, on batches like (x, y). A model whose step changes
+    cost as it trains (StyleALAE, growing) is planned for the run like `fit` does and counted one step per stage."""
+    if steps < 1: raise ValueError(f"run_flops needs steps >= 1, got {steps}")
+    if not hasattr(model, 'growth'): return steps*step_flops(model, x, y)
+    m = copy.deepcopy(model)
+    start = m.steps_done
+    if start == 0: m.plan(steps)
+    stages = {}                                               # (level, fading in) -> [first step, steps in the stage]
+    for s in range(start, start + steps):
+        level, alpha = m.growth(s)
+        stages.setdefault((level, alpha < 1), [s, 0])[1] += 1
+    total = 0
+    for s, count in stages.values():
+        m.steps_done = s
+        total += count*step_flops(m, x, y)
+    return total
 
 # %% ../nbs/90_comparison.ipynb #792d5483
 def _sync(device):
@@ -27,7 +67,7 @@ def bench_model(name: str,               # a registered model (`gae-book list`)
                 batch_size: int = 64,
                 size: int = 32,          # image size (models with their own data, e.g. PixelGAN's 28x28, keep theirs)
                 device=None, seed: int = 0, data=None) -> dict:
-    "Time `steps` training steps of model `name` after `warmup`; returns steps/s, images/s and what was timed."
+    "Time `steps` training steps of model `name` after `warmup`; returns steps/s, images/s, FLOPs per step and what was timed."
     models = find_models()
     if name not in models:
         raise ValueError(f"Unknown model {name!r}. Known models: {', '.join(sorted(models))}.")
@@ -40,6 +80,7 @@ def bench_model(name: str,               # a registered model (`gae-book list`)
     model.to(device).train()
     batches = Batches(d, batch_size, seed=seed, device=device)
     for _ in range(warmup): model.train_step(*next(batches))
+    flops = step_flops(model, *next(batches))                         # counted on a copy, not timed
     _sync(device)
     t0 = time.perf_counter()
     for _ in range(steps): losses = model.train_step(*next(batches))
@@ -47,7 +88,8 @@ def bench_model(name: str,               # a registered model (`gae-book list`)
     _sync(device)
     dt = time.perf_counter() - t0
     return dict(model=name, steps_per_s=round(steps/dt, 3), images_per_s=round(steps*batch_size/dt, 1),
-                ms_per_step=round(1000*dt/steps, 2), batch_size=batch_size, image_shape=list(d.shape), steps=steps,
+                ms_per_step=round(1000*dt/steps, 2), gflop_per_step=round(flops/1e9, 3),
+                gflop_per_s=round(flops*steps/dt/1e9, 2), batch_size=batch_size, image_shape=list(d.shape), steps=steps,
                 warmup=warmup, parameters=sum(p.numel() for p in model.parameters()))
 
 # %% ../nbs/90_comparison.ipynb #4fb9ac00
@@ -78,7 +120,8 @@ def bench(models=None,                   # names (default: every registered mode
         r = bench_model(n, steps=steps, warmup=warmup, batch_size=batch_size, size=size, device=device, data=data)
         rows.append(r)
         if verbose: print(f"  {n:<12} {r['steps_per_s']:8.2f} steps/s {r['images_per_s']:9.1f} images/s "
-                          f"{r['ms_per_step']:9.1f} ms/step  {r['parameters']/1e6:6.2f}M params  {tuple(r['image_shape'])}")
+                          f"{r['ms_per_step']:9.1f} ms/step {r['gflop_per_step']:8.2f} GFLOP/step {r['gflop_per_s']:7.1f} GFLOP/s "
+                          f"{r['parameters']/1e6:6.2f}M params  {tuple(r['image_shape'])}")
     res = dict(**env, batch_size=batch_size, size=size, results=rows)
     if exists(out):
         out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,8 @@ __all__ = ['DigitClassifier', 'to_classifier_input', 'augment', 'train_classifie
            'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe', 'clustering_error',
            'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'slerp', 'path_length', 'Estimate', 'over_seeds',
            'bootstrap', 'difference', 'fd_floor', 'mmd_test', 'precision_recall', 'memorisation', 'fit_clusters',
-           'cluster_baseline', 'clustering_error_paper', 'evaluate', 'crossfade', 'MetricsTable', 'metrics_table']
+           'cluster_baseline', 'clustering_error_paper', 'evaluate', 'crossfade', 'MetricsTable', 'metrics_table',
+           'SeedsTable', 'seeds_table']
 
 # %% ../nbs/01_evaluation.ipynb #78d87eb4
 class DigitClassifier(nn.Module):
@@ -543,3 +544,37 @@ class MetricsTable:
 def metrics_table(*rows, note: str = '') -> MetricsTable:
     "Lay `evaluate` rows side by side."
     return MetricsTable(list(rows[0]) if len(rows) == 1 and isinstance(rows[0], (list, tuple)) else list(rows), note)
+
+# %% ../nbs/01_evaluation.ipynb #4b27c9cc
+@dataclass
+class SeedsTable:
+    "`evaluate` rows of several seeds per model, shown as mean ± sd (the value alone for one seed)."
+    evals: dict                # model name -> its rows, one per seed
+    keys: dict                 # metric key -> column header
+    note: str = ''
+    extra: dict = field(default_factory=dict)   # header -> {model name: text}: per-model columns (parameters, cost...)
+
+    def estimate(self, name: str, key: str) -> Estimate|None:
+        "The metric `key` of model `name` over its seeds (None where it does not apply)."
+        v = [r.get(key) for r in self.evals[name]]
+        return None if not v or any(u is None for u in v) else Estimate([float(u) for u in v])
+
+    def to_markdown(self) -> str:
+        fmt = lambda e: '' if e is None else f"{e.mean:.3g}" + (f" ± {e.sd:.2g}" if len(e) > 1 else '')
+        heads = [*self.extra, *self.keys.values()]
+        lines = ['| model | seeds | ' + ' | '.join(heads) + ' |', '|---|---:|' + '---:|'*len(heads)]
+        lines += [f"| {n} | {len(rows)} | " + ' | '.join([*(str(col.get(n, '')) for col in self.extra.values()),
+                                                        *(fmt(self.estimate(n, k)) for k in self.keys)]) + ' |'
+                  for n, rows in self.evals.items()]
+        return '\n'.join(lines) + (f'\n\n{self.note}' if self.note else '')
+
+    def _repr_markdown_(self): return self.to_markdown()
+    def __repr__(self): return self.to_markdown()
+
+def seeds_table(evals: dict,          # model name -> its `evaluate` rows, one per seed
+                keys: dict,           # metric key -> column header, e.g. {'fd': 'FD samples ↓'}
+                note: str = '',       # a line under the table (budgets, sample sizes, floors)
+                extra: dict|None = None) -> SeedsTable:  # header -> {model name: text}, columns that do not vary by seed
+    "A table of models over seeds: mean ± sd of each metric, so that a difference can be read against its noise."
+    return SeedsTable(dict(evals), dict(keys), note, dict(default(extra, {})))
+
