@@ -110,7 +110,10 @@ def bench_cmd(a) -> int:
     return 0
 
 def _run_model(run: str, device):
-    "The model of a run folder (or a checkpoint file), in eval mode."
+    "The model of a run folder (or a checkpoint file), or a shipped model ('pretrained:NAME'), in eval mode."
+    if run.startswith('pretrained:'):                  # a model shipped with the package: outputs go to the current folder
+        from gae_book.pretrained import load
+        return load(run.split(':', 1)[1], device=device), Path('.')
     path = Path(run)
     ck = path/'checkpoint.pt' if path.is_dir() else path
     if not ck.exists():
@@ -173,7 +176,8 @@ def parser() -> argparse.ArgumentParser:
     for name, fn, what in (('sample', sample_cmd, 'samples of a trained run as a PNG grid'),
                            ('reconstruct', reconstruct_cmd, 'held-out images and their reconstructions by a trained run')):
         c = sub.add_parser(name, help=what)
-        c.add_argument('run', help='run folder written by `gae-book train` (or its checkpoint.pt)')
+        c.add_argument('run', help='run folder written by `gae-book train` (or its checkpoint.pt), or pretrained:NAME '
+                                   'for a model shipped with the package (e.g. pretrained:stylealae-mnist)')
         c.add_argument('-n', type=int, default=64 if name == 'sample' else 16, help='how many images')
         c.add_argument('--out', default=None, help=f'PNG file (default RUN/{"sample" if name == "sample" else "reconstructions"}.png)')
         c.add_argument('--seed', type=int, default=0)

@@ -117,3 +117,10 @@ def test_resuming_another_model_is_a_one_line_error(tmp_path):
     assert r.returncode == 0, r.stderr
     r = gae_book('train', 'vae', '--steps', '4', '--out', 'run', '--resume', '--no-progress', cwd=tmp_path)
     assert r.returncode == 2 and 'holds a run of gae_book.foundations.AE' in r.stderr and 'Traceback' not in r.stderr
+
+
+def test_sample_a_shipped_model(tmp_path):
+    r = gae_book('sample', 'pretrained:stylealae-mnist', '-n', '8', cwd=tmp_path)
+    assert r.returncode == 0 and (tmp_path/'sample.png').exists(), r.stderr
+    r = gae_book('sample', 'pretrained:no-such-model', cwd=tmp_path)
+    assert r.returncode != 0 and 'No shipped model' in r.stderr and 'stylealae-mnist' in r.stderr
