@@ -6,17 +6,17 @@ Docs: https://gae-book.github.io/gae_book/comparison.html.md"""
 
 # %% ../nbs/90_comparison.ipynb #d313a04d
 from __future__ import annotations
-import time, json, platform, sys, copy
+import os, time, json, platform, sys, copy
 from pathlib import Path
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 from .core import exists, default, default_device, seed_everything, current_scale
 from .data import mnist, Batches
-from .train import find_models
+from .train import find_models, _precision
 
 # %% auto #0
-__all__ = ['FlopCounter', 'step_flops', 'run_flops', 'bench_model', 'environment', 'bench']
+__all__ = ['UNDER_LOAD', 'FlopCounter', 'step_flops', 'run_flops', 'machine_load', 'bench_model', 'environment', 'bench']
 
 # %% ../nbs/90_comparison.ipynb #1e200231
 class FlopCounter(TorchDispatchMode):
@@ -61,12 +61,32 @@ def _sync(device):
     if device.type == 'cuda': torch.cuda.synchronize(device)
     elif device.type == 'mps': torch.mps.synchronize()
 
+def _cpu_busy() -> float|None:
+    "CPU seconds the whole machine has spent busy (all cores), from /proc/stat; None where there is none."
+    try: f = [int(v) for v in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:]]
+    except (OSError, ValueError): return None
+    return (sum(f[:8]) - f[3] - f[4])/os.sysconf('SC_CLK_TCK')      # all but idle and iowait
+
+def machine_load() -> dict:
+    "The machine's load now: load averages, cores, and CPU pressure (share of time some task waited for a core)."
+    out = dict(cores=os.cpu_count())
+    try: out.update(zip(('load1', 'load5', 'load15'), map(float, Path('/proc/loadavg').read_text().split()[:3])))
+    except OSError: pass
+    try:
+        some = Path('/proc/pressure/cpu').read_text().split('\n')[0].split()
+        out['cpu_pressure_avg10'] = float(some[1].split('=')[1])/100
+    except (OSError, IndexError, ValueError): pass
+    return out
+
+UNDER_LOAD = 0.25     # other processes using more than this many cores during a timing: the numbers are not clean
+
 def bench_model(name: str,               # a registered model (`gae-book list`)
                 steps: int = 20,         # timed steps
                 warmup: int = 3,         # untimed steps first (allocations, caches, kernel selection)
                 batch_size: int = 64,
                 size: int = 32,          # image size (models with their own data, e.g. PixelGAN's 28x28, keep theirs)
-                device=None, seed: int = 0, data=None) -> dict:
+                device=None, seed: int = 0, data=None,
+                precision: str = 'fp32') -> dict:      # 'bf16': each step under bfloat16 autocast, as fit(precision='bf16')
     "Time `steps` training steps of model `name` after `warmup`; returns steps/s, images/s, FLOPs per step and what was timed."
     models = find_models()
     if name not in models:
@@ -79,18 +99,27 @@ def bench_model(name: str,               # a registered model (`gae-book list`)
     model = e.make(d, **e.full_size)                                  # e.g. a progressive model at its final resolution
     model.to(device).train()
     batches = Batches(d, batch_size, seed=seed, device=device)
-    for _ in range(warmup): model.train_step(*next(batches))
+    amp = _precision(precision, device)
+    for _ in range(warmup):
+        with amp(): model.train_step(*next(batches))
     flops = step_flops(model, *next(batches))                         # counted on a copy, not timed
     _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(steps): losses = model.train_step(*next(batches))
+    load = machine_load()
+    busy0, own0, t0 = _cpu_busy(), time.process_time(), time.perf_counter()
+    for _ in range(steps):
+        with amp(): losses = model.train_step(*next(batches))
     torch.stack([v.detach().float().reshape(()) for v in losses.values()]).cpu()   # wait for the last step
     _sync(device)
     dt = time.perf_counter() - t0
+    busy1, own1 = _cpu_busy(), time.process_time()
+    # the cores other processes kept busy while this model was timed (the machine's busy time minus our own)
+    others = None if busy0 is None else max(0.0, ((busy1 - busy0) - (own1 - own0))/dt)
     return dict(model=name, steps_per_s=round(steps/dt, 3), images_per_s=round(steps*batch_size/dt, 1),
                 ms_per_step=round(1000*dt/steps, 2), gflop_per_step=round(flops/1e9, 3),
                 gflop_per_s=round(flops*steps/dt/1e9, 2), batch_size=batch_size, image_shape=list(d.shape), steps=steps,
-                warmup=warmup, parameters=sum(p.numel() for p in model.parameters()))
+                warmup=warmup, parameters=sum(p.numel() for p in model.parameters()), precision=precision,
+                other_cores=None if others is None else round(others, 2), under_load=bool(others and others > UNDER_LOAD),
+                **{k: load[k] for k in ('load1', 'cpu_pressure_avg10') if k in load})
 
 # %% ../nbs/90_comparison.ipynb #4fb9ac00
 def environment(device=None) -> dict:
@@ -103,7 +132,7 @@ def environment(device=None) -> dict:
                 python=platform.python_version(), platform=platform.platform())
 
 def bench(models=None,                   # names (default: every registered model)
-          steps: int = 20, warmup: int = 3, batch_size: int = 64, size: int = 32, device=None,
+          steps: int = 20, warmup: int = 3, batch_size: int = 64, size: int = 32, device=None, precision: str = 'fp32',
           out=None,                      # write the results as JSON here
           verbose: bool = True) -> dict:
     "Benchmark the training step of each model; prints a table, returns (and optionally writes) the results."
@@ -113,16 +142,24 @@ def bench(models=None,                   # names (default: every registered mode
     if bad: raise ValueError(f"Unknown model(s) {', '.join(bad)}. Known models: {', '.join(sorted(known))}.")
     env = environment(device)
     if verbose: print(f"{env['device']} ({env['device_name']}, {env['threads']} threads), torch {env['torch']}; "
-                      f"batch {batch_size}, {warmup} warm-up + {steps} timed steps per model")
+                      f"batch {batch_size}, {warmup} warm-up + {steps} timed steps per model, {precision}")
     data = mnist(size=size, verbose=False)
     rows = []
     for n in names:
-        r = bench_model(n, steps=steps, warmup=warmup, batch_size=batch_size, size=size, device=device, data=data)
+        r = bench_model(n, steps=steps, warmup=warmup, batch_size=batch_size, size=size, device=device, data=data,
+                        precision=precision)
         rows.append(r)
         if verbose: print(f"  {n:<12} {r['steps_per_s']:8.2f} steps/s {r['images_per_s']:9.1f} images/s "
                           f"{r['ms_per_step']:9.1f} ms/step {r['gflop_per_step']:8.2f} GFLOP/step {r['gflop_per_s']:7.1f} GFLOP/s "
-                          f"{r['parameters']/1e6:6.2f}M params  {tuple(r['image_shape'])}")
-    res = dict(**env, batch_size=batch_size, size=size, results=rows)
+                          f"{r['parameters']/1e6:6.2f}M params  {tuple(r['image_shape'])}"
+                          + (f"  others used {r['other_cores']:.2f} cores" if r['other_cores'] is not None else '')
+                          + ('  UNDER LOAD' if r['under_load'] else ''))
+    loaded = [r['model'] for r in rows if r['under_load']]
+    if loaded and verbose:
+        print(f"warning: other processes kept more than {UNDER_LOAD} of this machine's {os.cpu_count()} cores busy while "
+              f"{', '.join(loaded)} {'was' if len(loaded) == 1 else 'were'} timed (load average {machine_load().get('load1', '?')}): "
+              f"those numbers are slower than this machine can do. Run the benchmark again when it is idle.")
+    res = dict(**env, batch_size=batch_size, size=size, results=rows, load_at_end=machine_load(), under_load=loaded)
     if exists(out):
         out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(res, indent=2))

@@ -13,7 +13,7 @@ from .core import default_device, seed_everything, is_quick, capabilities
 from .data import mnist, shapes, image_folder
 from .viz import save_grid
 from .core import CheckpointError
-from .train import find_models, model_budget, fit, load_model, NonFiniteLoss, RunFolderBusy
+from .train import find_models, model_budget, fit, load_model, NonFiniteLoss, RunFolderBusy, dist_info
 
 # %% auto #0
 __all__ = ['UsageError', 'train_cmd', 'list_cmd', 'bench_cmd', 'sample_cmd', 'reconstruct_cmd', 'parser', 'main']
@@ -74,24 +74,28 @@ def train_cmd(a) -> int:
     if a.model not in models:
         raise UsageError(f"Unknown model {a.model!r}. Known models: {', '.join(sorted(models))} (see `gae-book list`).")
     _positive(a.steps, '--steps'); _positive(a.batch_size, '--batch-size'); _positive(a.size, '--size')
-    device = _device(a.device)
+    device = _device(a.device) if a.device else None     # None: fit picks (under torchrun: one GPU per process)
+    rank, world, _ = dist_info()
+    say = print if rank == 0 else (lambda *args, **kw: None)     # under torchrun: process 0 speaks for all
     out = _writable_folder(Path(a.out or f'runs/{a.model}'))
     ck = out/'checkpoint.pt'
     if ck.exists() and not a.resume:
         raise UsageError(f"{ck} already exists. Pass --resume to continue that run, or choose another --out; "
                          f"nothing was overwritten.")
-    if a.resume and not ck.exists(): print(f"No checkpoint in {out} yet: starting a new run there.")
+    if a.resume and not ck.exists(): say(f"No checkpoint in {out} yet: starting a new run there.")
     if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
     entry = models[a.model]
     # a model may bring its own version of MNIST (PixelGAN: binarised, 28x28); the registry knows which
     data = entry.default_data() if a.data == ['mnist'] and a.size is None else _load_data(a.data, a.size, a.verify_images)
     b = model_budget(a.model, steps=a.steps, batch_size=a.batch_size)
-    print(b)
+    say(b if world == 1 else f"{b}, in each of {world} processes: {world*b.batch_size} images per step")
     seed_everything(a.seed)
     model = entry.make(data)
-    print(f"{model}\ndata: {data}\nrun folder: {out}")
-    hist = fit(model, data, b, seed=a.seed, device=device, run_dir=out, resume=True, progress=not a.no_progress)
-    print(f"wrote {ck}, {out/'samples.png'}, {out/'summary.json'}")
+    say(f"{model}\ndata: {data}\nrun folder: {out}")
+    hist = fit(model, data, b, seed=a.seed, device=device, run_dir=out, resume=True, progress=not a.no_progress,
+               precision=a.precision)
+    say(f"wrote {ck}, {out/'samples.png'}, {out/'summary.json'}")
+    if world > 1: torch.distributed.destroy_process_group()
     return 130 if hist.interrupted else 0
 
 def list_cmd(a) -> int:
@@ -106,7 +110,7 @@ def bench_cmd(a) -> int:
     from gae_book.bench import bench
     if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
     bench(a.models, steps=a.steps, warmup=a.warmup, batch_size=a.batch_size, size=a.size,
-          device=_device(a.device), out=a.out)
+          device=_device(a.device), out=a.out, precision=a.precision)
     return 0
 
 def _run_model(run: str, device):
@@ -158,7 +162,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--out', default=None, help='run folder (default runs/MODEL)')
     t.add_argument('--resume', action='store_true', help='continue from the checkpoint in --out')
     t.add_argument('--seed', type=int, default=0)
-    t.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
+    t.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available; under torchrun one GPU per process)')
+    t.add_argument('--precision', default='fp32', choices=['fp32', 'bf16'], help='bf16: mixed precision (autocast); default fp32')
     t.add_argument('--no-progress', action='store_true', help='no progress bar')
     t.add_argument('--verify-images', action='store_true', help='with --data folder: read every image first and skip (and count) unreadable ones')
     t.add_argument('--offline', action='store_true', help='never download (MNIST falls back to the 5,000 built-in digits)')
@@ -170,6 +175,7 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument('--batch-size', type=int, default=64)
     bn.add_argument('--size', type=int, default=32, help='image size (default 32)')
     bn.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
+    bn.add_argument('--precision', default='fp32', choices=['fp32', 'bf16'], help='bf16: steps under bfloat16 autocast')
     bn.add_argument('--out', default='runs/bench/bench.json', help='JSON file for the results (default runs/bench/bench.json)')
     bn.add_argument('--offline', action='store_true', help='never download (MNIST falls back to the built-in digits)')
     bn.set_defaults(func=bench_cmd)
@@ -197,3 +203,5 @@ def main(argv=None) -> int:
     try: return a.func(a)
     except (UsageError, OSError, ValueError, CheckpointError, NonFiniteLoss, RunFolderBusy) as e:
         print(f"error: {e}", file=sys.stderr); return 2
+
+if __name__ == '__main__': sys.exit(main())      # python -m gae_book.cli ... (e.g. under torchrun)

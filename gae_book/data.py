@@ -294,14 +294,19 @@ class Batches:
                  batch_size: int = 64,
                  seed: int = 0,
                  device=None,               # where batches are delivered
-                 num_workers: int = 0):     # DataLoader workers (Dataset sources only)
+                 num_workers: int = 0,      # DataLoader workers (Dataset sources only)
+                 rank: int = 0,             # this process's share of each global batch (multi-process training)
+                 world: int = 1):           # number of processes: each step uses world * batch_size images in all
         if isinstance(data, Data): data = data.train
         self.data, self.batch_size, self.seed, self.num_workers = data, batch_size, seed, num_workers
+        if not 0 <= rank < world: raise ValueError(f"Batches: rank {rank} is not one of the {world} processes (0..{world - 1}).")
+        self.rank, self.world, self.step_size = rank, world, batch_size*world
         self.device = torch.device(default(device, default_device))
         self.n = len(data)
         if self.n == 0: raise ValueError("Batches: the dataset is empty.")
-        if batch_size > self.n:
-            raise ValueError(f"batch_size {batch_size} is larger than the dataset ({self.n} images): lower it (--batch-size on the command line, batch_size= in budget(...) or Batches(...)).")
+        if self.step_size > self.n:
+            per = f" ({world} processes x {batch_size})" if world > 1 else ''
+            raise ValueError(f"batch_size {self.step_size}{per} is larger than the dataset ({self.n} images): lower it (--batch-size on the command line, batch_size= in budget(...) or Batches(...)).")
         if isinstance(data, ImageSet):
             self._x = data.x.to(self.device)
             self._y = data.y.to(self.device) if exists(data.y) else None
@@ -313,10 +318,11 @@ class Batches:
     def __iter__(self): return self
     def __next__(self):
         if self._perm is None: self._perm, self._it = self._permutation(), None
-        if self.pos + self.batch_size > self.n:          # drop the ragged end, start the next epoch
+        if self.pos + self.step_size > self.n:           # drop the ragged end, start the next epoch
             self.epoch, self.pos, self._it = self.epoch + 1, 0, None
             self._perm = self._permutation()
-        idx = self._perm[self.pos:self.pos + self.batch_size]; self.pos += self.batch_size
+        lo = self.pos + self.rank*self.batch_size          # this process's slice of the global batch
+        idx = self._perm[lo:lo + self.batch_size]; self.pos += self.step_size
         if isinstance(self.data, ImageSet):
             idx = idx.to(self.device)
             return self._x[idx], (self._y[idx] if exists(self._y) else None)
@@ -324,9 +330,9 @@ class Batches:
 
     def _next_from_loader(self):
         if self._it is None:   # one loader per (rest of an) epoch, starting where we are
-            start = self.pos - self.batch_size
+            start, bs, r = self.pos - self.step_size, self.batch_size, self.rank*self.batch_size
             order = self._perm[start:].tolist()
-            chunks = [order[i:i + self.batch_size] for i in range(0, len(order) - self.batch_size + 1, self.batch_size)]
+            chunks = [order[i + r:i + r + bs] for i in range(0, len(order) - self.step_size + 1, self.step_size)]
             dl = torch.utils.data.DataLoader(self.data, batch_sampler=chunks, num_workers=self.num_workers,
                                              pin_memory=self.device.type == 'cuda',
                                              generator=torch.Generator().manual_seed(self.seed*100003 + self.epoch))

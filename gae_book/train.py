@@ -20,8 +20,9 @@ from .viz import save_grid, load_grid
 
 # %% auto #0
 __all__ = ['INFERENCE', 'MODELS', 'GenerativeModel', 'frozen', 'moved', 'History', 'class_path', 'model_checkpoint', 'load_model',
-           'save_model', 'auto_run_dir', 'RunWarning', 'NonFiniteLoss', 'RunFolderBusy', 'check_resumable', 'fit',
-           'ModelEntry', 'register', 'registered_classes', 'find_models', 'model_budget']
+           'save_model', 'auto_run_dir', 'RunWarning', 'NonFiniteLoss', 'RunFolderBusy', 'check_resumable', 'dist_info',
+           'Replicas', 'full_precision', 'fit', 'ModelEntry', 'register', 'registered_classes', 'find_models',
+           'model_budget']
 
 # %% ../nbs/api/03_train.ipynb #365f90b1
 INFERENCE = ('sample', 'encode', 'decode', 'reconstruct', 'cluster')
@@ -336,13 +337,15 @@ def _data_tag(data) -> str:
     files = getattr(d, 'files', None)
     return f"{type(d).__name__}:{len(d)}:{fingerprint([str(f) for f in files]) if exists(files) else ''}"
 
-def auto_run_dir(model: GenerativeModel, data, bud: Budget, seed: int = 0, name: str|None = None) -> Path:
+def auto_run_dir(model: GenerativeModel, data, bud: Budget, seed: int = 0, name: str|None = None,
+                 world: int = 1, precision: str = 'fp32') -> Path:
     "The cache folder for this (model, data, budget, seed): changes whenever any of them or the code changes."
     src = _class_source(type(model)) + inspect.getsource(inspect.getmodule(fit))
     with torch.no_grad():                        # the initial weights, so the seed used to build the model counts
         init = [round(float(p.double().sum()), 6) for p in model.parameters()]
     tag = fingerprint(type(model).__qualname__, sorted(model.hparams().items()), src, _data_tag(data),
-                      bud.steps, bud.batch_size, seed, init, *([bud.seconds] if exists(bud.seconds) else []))
+                      bud.steps, bud.batch_size, seed, init, *([bud.seconds] if exists(bud.seconds) else []),
+                      *([f'world={world}'] if world > 1 else []), *([precision] if precision != 'fp32' else []))
     return runs_root(bud.scale)/f"{default(name, type(model).__name__.lower())}-{tag}"
 
 # %% ../nbs/api/03_train.ipynb #2af295cd
@@ -454,19 +457,103 @@ def _summary_line(hist: History) -> str:
 def _progress(total, initial, desc, enabled):
     return progress_bar(total, desc, initial=initial) if enabled else None
 
+# %% ../nbs/api/03_train.ipynb #030dda39
+def dist_info() -> tuple:
+    "(rank, world size, local rank) of this process, from `torchrun`'s environment; (0, 1, 0) when it runs alone."
+    return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
+
+def _join_processes(device: torch.device) -> tuple:
+    "Join torchrun's process group when there is one (gloo on CPU, nccl on CUDA): (rank, world)."
+    import torch.distributed as dist
+    rank, world, _ = dist_info()
+    if world == 1 and not dist.is_initialized(): return 0, 1
+    if not dist.is_initialized():
+        dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
+    return dist.get_rank(), dist.get_world_size()
+
+def _flat_op(tensors: list, op):
+    "Apply a collective `op` to `tensors` as one flat message per dtype, and copy the results back."
+    by = {}
+    for t in tensors: by.setdefault(t.dtype, []).append(t)
+    for ts in by.values():
+        flat = torch.cat([t.detach().reshape(-1) for t in ts])
+        op(flat)
+        i = 0
+        for t in ts:
+            t.data.copy_(flat[i:i + t.numel()].view_as(t)); i += t.numel()
+
+class Replicas:
+    """Keeps the copies of a model in several processes identical, as data-parallel training needs.
+
+    - At the start, every process takes process 0's parameters and buffers.
+    - Every optimizer of the model averages its gradients over the processes just before it steps (an optimizer
+      pre-step hook): once per update, after all the backward passes that built them.
+    - After every training step, process 0's buffers (batch-norm running statistics, ALAE's average w, the
+      moving-average networks) are copied to the others, as `DistributedDataParallel` does by default: statistics
+      of each process's own batch would otherwise drift apart.
+    """
+    def __init__(self, model: GenerativeModel, world: int):
+        import torch.distributed as dist
+        self.dist, self.world, self.model = dist, world, model
+        _flat_op([*model.parameters(), *model.buffers()], lambda t: dist.broadcast(t, 0))
+        self.hooks = [o.register_step_pre_hook(self._average) for o in model.opts.values()]
+        self.buffers = list(model.buffers())
+
+    def _average(self, opt, args, kwargs):
+        grads = [p.grad for g in opt.param_groups for p in g['params'] if p.grad is not None]
+        if grads: _flat_op(grads, lambda t: (self.dist.all_reduce(t), t.div_(self.world)))
+
+    def after_step(self):
+        if self.buffers: _flat_op(self.buffers, lambda t: self.dist.broadcast(t, 0))
+
+    def mean(self, t: torch.Tensor) -> torch.Tensor:
+        "The average of `t` over the processes (for the logged losses)."
+        t = t.clone(); self.dist.all_reduce(t); return t/self.world
+
+    def any(self, flag: bool) -> bool:
+        "True in every process when `flag` is true in one of them."
+        t = torch.tensor([float(flag)]); self.dist.all_reduce(t); return bool(t.item() > 0)
+
+    def gather_rng(self) -> list:
+        out = [None]*self.world; self.dist.all_gather_object(out, _rng_state()); return out
+
+    def close(self):
+        for h in self.hooks: h.remove()
+        self.dist.barrier()
+
+# %% ../nbs/api/03_train.ipynb #047c2655
+def _precision(precision: str, device: torch.device):
+    "A context factory for each training step: autocast to bfloat16 for 'bf16', nothing for 'fp32'."
+    if precision == 'fp32': return contextlib.nullcontext
+    if precision != 'bf16': raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+    if device.type == 'cuda' and not torch.cuda.is_bf16_supported():
+        raise ValueError(f"{torch.cuda.get_device_name(device)} has no bfloat16: train with precision='fp32'")
+    return functools.partial(torch.autocast, device.type, dtype=torch.bfloat16)
+
+def full_precision(x: torch.Tensor|None = None):
+    "Within the block autocast is off (float32 again), for the parts of a step that need it, e.g. R1's double backward."
+    dev = x.device.type if exists(x) else ('cuda' if torch.cuda.is_available() else 'cpu')
+    return torch.autocast(dev, enabled=False)
+
 # %% ../nbs/api/03_train.ipynb #72d4182b
 def _restore(model: GenerativeModel, batches: Batches, ckpt_path: Path, data_tag, fixed_x, device) -> History:
     "Load a run's checkpoint into `model`, its optimizers, `batches` and the RNGs, after checking that it is this run's."
     ck = load_checkpoint(ckpt_path, map_location=device)
     check_resumable(ck, model, data_tag, ckpt_path)
+    if (was := ck.get('world', 1)) != batches.world:
+        how = f"torchrun --nproc_per_node {was}" if was > 1 else "one process (without torchrun)"
+        raise CheckpointError(f"{ckpt_path} was written by a run of {was} process{'es' if was > 1 else ''}, and this run has "
+                              f"{batches.world}: each process's data slice and random state would differ, so the run would "
+                              f"not continue exactly. Resume it with {how}, or train in a new run folder.")
     model.load_state_dict(ck['model'])
     for k, o in model.opts.items(): o.load_state_dict(ck['opts'][k])
-    batches.load_state_dict(ck['batches']); _set_rng_state(ck['rng'])
+    batches.load_state_dict(ck['batches']); _set_rng_state(ck['rng_ranks'][batches.rank] if 'rng_ranks' in ck else ck['rng'])
     return History.from_state(ck['history'], load_snapshot=lambda s: _load_snapshot(ckpt_path.parent, s, fixed_x))
 
 class _LossLog:
     "Each step's losses stay on the device and move to the history once per `flush` (one sync), checked for NaN there."
-    def __init__(self, hist: History): self.hist, self.pending, self.last_good = hist, {}, None
+    def __init__(self, hist: History, replicas: Replicas|None = None):
+        self.hist, self.pending, self.last_good, self.replicas = hist, {}, None, replicas
 
     def add(self, losses: dict):
         for n, v in losses.items(): self.pending.setdefault(n, []).append(v.detach().reshape(()))
@@ -475,6 +562,7 @@ class _LossLog:
         if not self.pending: return
         names = list(self.pending)
         vals = torch.stack([torch.stack(self.pending[n]) for n in names]).float().cpu()
+        if self.replicas: vals = self.replicas.mean(vals)          # the losses of the whole global batch
         first = self.hist.step - vals.shape[1] + 1
         bad = ~torch.isfinite(vals)
         if bad.any():
@@ -490,6 +578,7 @@ class _LossLog:
 def _save_run(model: GenerativeModel, ckpt_path: Path, batches: Batches, log: _LossLog, bud: Budget, data_tag):
     "Write the run's checkpoint, unless an update has just broken the weights (then stop and keep the last good one)."
     log.flush()
+    ranks = log.replicas.gather_rng() if log.replicas else None     # every process's random state (a collective)
     hist, last_good = log.hist, log.last_good
     with torch.no_grad():                  # finite losses can still come with weights an update just broke
         ok = torch.stack([torch.isfinite(p).all() for p in model.parameters()]).all().item()
@@ -498,9 +587,11 @@ def _save_run(model: GenerativeModel, ckpt_path: Path, batches: Batches, log: _L
                             f"finite). Training stopped without overwriting "
                             f"{'the checkpoint of step ' + str(last_good[0]) if last_good else 'any checkpoint'}. "
                             f"Lower the learning rate.")
-    save_checkpoint(model_checkpoint(model, opts={k: o.state_dict() for k, o in model.opts.items()},
-                    batches=batches.state_dict(), rng=_rng_state(), history=hist.state_dict(), data=data_tag,
-                    budget=dict(steps=bud.steps, batch_size=bud.batch_size, scale=bud.scale)), ckpt_path)
+    if batches.rank == 0:                  # one writer: process 0
+        save_checkpoint(model_checkpoint(model, opts={k: o.state_dict() for k, o in model.opts.items()},
+                        batches=batches.state_dict(), rng=_rng_state(), history=hist.state_dict(), data=data_tag,
+                        budget=dict(steps=bud.steps, batch_size=bud.batch_size, scale=bud.scale),
+                        **(dict(world=batches.world, rng_ranks=ranks) if ranks else {})), ckpt_path)
     log.last_good = (hist.step, ckpt_path)
 
 def _snapshot(model: GenerativeModel, fixed_x, seed: int, device, hist: History, run_dir):
@@ -563,13 +654,21 @@ def fit(model: GenerativeModel,
         sample_every: int|None = None, # steps between snapshots (default: an eighth of the run; 0 for none)
         n_snapshot: int = 64,      # images per snapshot
         progress: bool = True,     # show a progress bar
-        verbose: bool = True) -> History:
-    "Train `model` for the budget and return its `History`: the one loop every chapter uses."
+        verbose: bool = True,      # print where the run starts and ends
+        precision: str = 'fp32') -> History:   # 'bf16': mixed precision (autocast to bfloat16); 'fp32': none
+    "Train `model` for the budget and return its `History`: the one loop every chapter uses (under torchrun: in every process)."
     bud = bud if isinstance(bud, Budget) else Budget(scale=current_scale(), steps=int(bud))
+    if device is None and dist_info()[1] > 1 and torch.cuda.is_available(): device = f'cuda:{dist_info()[2]}'   # a GPU per process
     device = torch.device(default(device, default_device))
+    if device.type == 'cuda' and device.index is not None: torch.cuda.set_device(device)
+    amp = _precision(precision, device)
+    rank, world = _join_processes(device)
+    progress, verbose = progress and rank == 0, verbose and rank == 0     # one voice: process 0
     model.to(device).train()
-    batches = data if isinstance(data, Batches) else Batches(data, bud.batch_size, seed=seed, device=device)
-    if run_dir == 'auto': run_dir = auto_run_dir(model, data, bud, seed)
+    if isinstance(data, Batches) and data.world != world:
+        raise ValueError(f"fit got Batches for {data.world} process(es) but runs in {world}: pass the data itself and fit shards it.")
+    batches = data if isinstance(data, Batches) else Batches(data, bud.batch_size, seed=seed, device=device, rank=rank, world=world)
+    if run_dir == 'auto': run_dir = auto_run_dir(model, data, bud, seed, world=world, precision=precision)
     run_dir = Path(run_dir) if exists(run_dir) else None
     ckpt_path = run_dir/'checkpoint.pt' if run_dir else None
     ckpt_every = default(ckpt_every, max(bud.log_every, bud.steps//10))
@@ -579,10 +678,10 @@ def fit(model: GenerativeModel,
     fixed_x = next(iter(Batches(batches.data, min(n_snapshot, batches.n), seed=12345, device=device)))[0]
     data_tag = _data_tag(batches.data) if ckpt_path else None
 
-    with _run_lock(run_dir):              # one writer per run folder
+    with _run_lock(run_dir if rank == 0 else None):     # one writer per run folder
         # 1. start, or continue the run in run_dir
         hist = History(scale=bud.scale)
-        seed_everything(seed)
+        seed_everything(seed + 1_000_003*rank)        # each process draws its own noise; process 0 as a lone run would
         if ckpt_path and resume and ckpt_path.exists():
             hist = _restore(model, batches, ckpt_path, data_tag, fixed_x, device)
             if verbose:
@@ -591,7 +690,8 @@ def fit(model: GenerativeModel,
                       + (f" (it trained {_summary_line(hist)})." if done and hist.step else "."))
         start, t_prev = hist.step, hist.seconds
         if start < bud.steps and exists(note := model.plan(bud.steps)): warnings.warn(note, RunWarning, stacklevel=2)
-        log = _LossLog(hist)
+        replicas = Replicas(model, world) if world > 1 else None
+        log = _LossLog(hist, replicas)
         if ckpt_path and ckpt_path.exists(): log.last_good = (hist.step, ckpt_path)
         def save():
             if ckpt_path: _save_run(model, ckpt_path, batches, log, bud, data_tag)
@@ -604,22 +704,25 @@ def fit(model: GenerativeModel,
         try:
             with _deferred_interrupt() as stop:
                 while hist.step < bud.steps and not stop['hit']:
-                    if exists(bud.seconds) and elapsed() > bud.seconds:
+                    if exists(bud.seconds) and (replicas is None and elapsed() > bud.seconds or replicas and
+                            hist.step % log_every == 0 and replicas.any(elapsed() > bud.seconds)):   # all stop at one step
                         hist.stopped_early = f"time cap of {bud.seconds:.0f} s reached at step {hist.step}/{bud.steps}"; break
                     torn = True
-                    log.add(_train_on_next_batch(model, batches))
+                    with amp(): log.add(_train_on_next_batch(model, batches))
+                    if replicas: replicas.after_step()
                     hist.step += 1
                     torn = False
                     if hist.step % log_every == 0 or hist.step == bud.steps:
                         log.flush()                # the only device sync: once per log_every steps
                         if bar is not None: bar.set_postfix({k: f"{v[-1]:.3g}" for k, v in list(hist.losses.items())[:4]}, refresh=False)
                     if bar is not None: bar.update(1)
-                    if sample_every and hist.step % sample_every == 0: _snapshot(model, fixed_x, seed, device, hist, run_dir)
+                    if sample_every and hist.step % sample_every == 0 and rank == 0: _snapshot(model, fixed_x, seed, device, hist, run_dir)
                     if hist.step % ckpt_every == 0: hist.seconds = elapsed(); save()
                 hist.interrupted = stop['hit']
         except KeyboardInterrupt: hist.interrupted = True
         finally:
             if bar is not None: bar.close()
+            if replicas: replicas.close()
         if torn:                              # a hard stop inside a step: the weights are half updated, keep none of it
             return _abandon_torn_step(model, batches, ckpt_path, data_tag, fixed_x, device, hist, verbose)
 
@@ -627,9 +730,10 @@ def fit(model: GenerativeModel,
         hist.seconds = elapsed()
         log.flush()
         if hist.step > start or not hist.snapshots:
-            if not hist.snapshots or hist.snapshots[-1][0] != hist.step: _snapshot(model, fixed_x, seed, device, hist, run_dir)
+            if rank == 0 and (not hist.snapshots or hist.snapshots[-1][0] != hist.step): _snapshot(model, fixed_x, seed, device, hist, run_dir)
             save()
-        if run_dir and hist.step > start: _write_summary(run_dir, model, hist, bud, device)
+        if run_dir and hist.step > start and rank == 0: _write_summary(run_dir, model, hist, bud, device)
+        if world > 1: torch.distributed.barrier()     # the checkpoint is complete before any process goes on
         if verbose: _report(model, hist, start, ckpt_path)
         if exists(note := model.unfinished()): warnings.warn(note, RunWarning, stacklevel=2)
         model.eval()
