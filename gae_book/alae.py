@@ -15,7 +15,7 @@ from torch import nn
 import torch.nn.functional as F
 from .core import exists, default
 from .blocks import MLP
-from .train import GenerativeModel, RunWarning, frozen, register
+from .train import GenerativeModel, RunWarning, frozen, register, full_precision
 from .metrics import features, path_length
 
 # %% auto #0
@@ -68,7 +68,8 @@ class LatentReciprocity(GenerativeModel):
         "(I) E and D: real x against G(F(z)), non-saturating loss plus gamma/2 |grad_x D(E(x))|^2 on real images."
         with torch.no_grad(): fake = self._generate(self._prior_w(len(x)))
         x = x.detach().requires_grad_(True)
-        real, fake = self.D(self._encode(x)), self.D(self._encode(fake))
+        with full_precision(x): real = self.D(self._encode(x))       # R1 differentiates this pass twice: float32 under autocast
+        fake = self.D(self._encode(fake))
         l_adv = F.softplus(fake).mean() + F.softplus(-real).mean()
         grad, = torch.autograd.grad(real.sum(), x, create_graph=True)          # d D(E(x)) / dx
         r1 = grad.pow(2).flatten(1).sum(1).mean()
@@ -81,7 +82,7 @@ class LatentReciprocity(GenerativeModel):
             w = self._prior_w(n)
             l_adv = F.softplus(-self.D(self._encode(self._generate(w)))).mean()
             self.update('fg', l_adv)
-        with torch.no_grad(): self.w_avg.lerp_(w.detach().reshape(-1, self.w_dim).mean(0), 1 - self.w_avg_beta)
+        with torch.no_grad(): self.w_avg.lerp_(w.detach().reshape(-1, self.w_dim).mean(0).to(self.w_avg), 1 - self.w_avg_beta)
         return dict(g_adv=l_adv.detach())
 
     def step_reciprocity(self, n: int):
@@ -351,7 +352,8 @@ class StyleALAE(LatentReciprocity):
         level, alpha = self.growth()
         out = super().train_step(x, y)
         self.steps_done += 1
-        return {**out, 'resolution': torch.tensor(float(self.res[level])), 'alpha': torch.tensor(float(alpha))}
+        return {**out, 'resolution': torch.tensor(float(self.res[level]), device=x.device),   # on the losses' device
+                'alpha': torch.tensor(float(alpha), device=x.device)}
 
 # %% ../nbs/07_alae.ipynb #c24e775b
 def _layers(model: StyleALAE, lo: int, hi: int) -> str:

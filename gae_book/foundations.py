@@ -41,6 +41,7 @@ class AE(GenerativeModel):
 # %% ../nbs/00_foundations.ipynb #ebc83e0c
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     "KL(N(mu, exp(logvar)) || N(0, I)) per row, summed over the code's coordinates."
+    mu, logvar = mu.float(), logvar.float()               # in float32 under mixed precision (exp of a log-variance)
     return 0.5*(mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
 
 @register('vae', 'Variational autoencoder (Kingma & Welling 2014)', steps=6000, chapter='00 foundations')

@@ -47,6 +47,7 @@ def interpolate_batch(z: torch.Tensor, alphas: torch.Tensor|None = None) -> torc
     h = len(z)//2
     a, b = z[:h], z[h:2*h]
     alphas = interpolation_alphas(2*h, z.device) if alphas is None else alphas
+    alphas = alphas.to(z)                                     # the codes' dtype too (bfloat16 under autocast)
     return torch.cat([torch.lerp(b, a, alphas[:h]), torch.lerp(b, a.flip(0), alphas[h:])])
 
 def sample_between(codes: torch.Tensor,   # a pool of codes of real images
@@ -55,7 +56,7 @@ def sample_between(codes: torch.Tensor,   # a pool of codes of real images
     "Decode n points on the segments between random pairs of `codes` (alpha ~ N(1/2, 1/4^2) clipped to [0, 1]): GAIA's way to sample, usable with any autoencoder."
     a, b = torch.randint(0, len(codes), (2, n), device=codes.device)
     alpha = interpolation_alphas(n).clamp(0, 1)
-    return decode(torch.lerp(codes[b], codes[a], alpha.to(codes.device)))
+    return decode(torch.lerp(codes[b], codes[a], alpha.to(codes)))
 
 # %% ../nbs/06_gaia.ipynb #d03220a6
 class _AE(nn.Sequential):
@@ -149,7 +150,7 @@ class GAIA(GenerativeModel):
         loss_d.backward(inputs=list(self.D.parameters()), retain_graph=True)   # both updates from the same pass
         loss_g.backward(inputs=[*self.E.parameters(), *self.G.parameters()])
         opt_d.step(); opt_g.step()
-        return dict(d_real=d_real.detach(), d_rec=d_rec.detach(), d_int=d_int.detach(), share_d=torch.tensor(share_d),
+        return dict(d_real=d_real.detach(), d_rec=d_rec.detach(), d_int=d_int.detach(), share_d=torch.tensor(share_d, device=x.device),
                     p_d=p_d.detach(), p_g=p_g.detach(), dist=dist.detach())
 
 # %% ../nbs/06_gaia.ipynb #c71587d7

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from .core import exists, default, progress_bar
 from .blocks import MLP
 from .data import mnist, ImageSet, Data, binarized_mnist
-from .train import GenerativeModel, frozen, register
+from .train import GenerativeModel, frozen, register, full_precision
 from .aae import SemiSupervisedAAE
 
 # %% auto #0
@@ -231,7 +231,7 @@ class PixelGANAutoencoder(GenerativeModel):
         self.update('ae', rec)
         z = self.code(x)                                     # phase 2: match q(z) to p(z) adversarially
         prior = self.sample_prior(len(x)).requires_grad_(self.r1_gamma > 0)
-        real = self.D(prior)
+        with full_precision(prior): real = self.D(prior)     # R1 differentiates this pass twice: float32 under autocast
         d_loss = F.softplus(-real).mean() + F.softplus(self.D(z.detach())).mean()
         out = dict(rec=rec.detach(), d_loss=d_loss.detach())
         if self.r1_gamma > 0:                                # R1: keep D flat at the prior's samples

@@ -16,7 +16,7 @@ from gae_book.train import fit, find_models, load_model, RunWarning
 NAMES = sorted(find_models())
 
 
-def faces(n: int = 128) -> Data:
+def faces(n: int = 256) -> Data:
     "Stand-in faces: smooth random colour images at 64x64 in [-1, 1] (the shapes matter here, not the content)."
     g = torch.Generator().manual_seed(0)
     x = torch.nn.functional.interpolate(torch.rand(n, 3, 8, 8, generator=g), size=64, mode='bilinear').mul(2).sub(1)

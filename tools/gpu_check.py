@@ -21,9 +21,9 @@ for name in sorted(find_models()):
     e = find_models()[name]
     data = gpu_data(name)
     for precision in ('fp32', 'bf16'):
-        seed_everything(0); model = e.make(data)
-        run = out/'runs'/f'{name}-{precision}'
+        run = Path('/tmp/gpu_check_runs')/f'{name}-{precision}'
         try:
+            seed_everything(0); model = e.make(data)
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore', RunWarning)
                 h = fit(model, data, Budget(scale='gpu', steps=steps, batch_size=64, log_every=10), device=dev,
