@@ -204,4 +204,5 @@ def main(argv=None) -> int:
     except (UsageError, OSError, ValueError, CheckpointError, NonFiniteLoss, RunFolderBusy) as e:
         print(f"error: {e}", file=sys.stderr); return 2
 
-if __name__ == '__main__': sys.exit(main())      # python -m gae_book.cli ... (e.g. under torchrun)
+if __name__ == '__main__' and globals().get('__spec__') is not None:   # python -m gae_book.cli ... (e.g. under
+    sys.exit(main())                                  # torchrun); a notebook or a plain exec has no module spec

@@ -495,6 +495,7 @@ class Replicas:
     def __init__(self, model: GenerativeModel, world: int):
         import torch.distributed as dist
         self.dist, self.world, self.model = dist, world, model
+        self.device = model.device                    # nccl reduces only tensors on the GPU
         _flat_op([*model.parameters(), *model.buffers()], lambda t: dist.broadcast(t, 0))
         self.hooks = [o.register_step_pre_hook(self._average) for o in model.opts.values()]
         self.buffers = list(model.buffers())
@@ -508,11 +509,11 @@ class Replicas:
 
     def mean(self, t: torch.Tensor) -> torch.Tensor:
         "The average of `t` over the processes (for the logged losses)."
-        t = t.clone(); self.dist.all_reduce(t); return t/self.world
+        t = t.to(self.device, copy=True); self.dist.all_reduce(t); return (t/self.world).cpu()
 
     def any(self, flag: bool) -> bool:
         "True in every process when `flag` is true in one of them."
-        t = torch.tensor([float(flag)]); self.dist.all_reduce(t); return bool(t.item() > 0)
+        t = torch.tensor([float(flag)], device=self.device); self.dist.all_reduce(t); return bool(t.item() > 0)
 
     def gather_rng(self) -> list:
         out = [None]*self.world; self.dist.all_gather_object(out, _rng_state()); return out
