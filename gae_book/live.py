@@ -103,6 +103,7 @@ _CSS = """<style>
 .gae-live {border: 1px solid #ddd; border-radius: 6px; padding: 0.6em; margin: 0.5em 0;}
 .gae-live canvas {image-rendering: pixelated; border: 1px solid #eee;}
 .gae-live-row {display: flex; gap: 1.2em; flex-wrap: wrap; align-items: flex-start;}
+.gae-live-images {display: flex; gap: 0.6em; flex-wrap: nowrap;}
 .gae-live-controls label {display: block; font-size: 0.85em; white-space: nowrap;}
 .gae-live-controls input[type=range] {width: 11em; vertical-align: middle;}
 .gae-live-figure {text-align: center; font-size: 0.8em;}
@@ -142,7 +143,7 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
                  k: int = 6,               # direction sliders
                  span: float = 3.0,        # slider range, in standard deviations of the codes
                  pool: int = 12,           # images offered as A and B
-                 zoom: int = 5,            # on-screen enlargement
+                 zoom: int = 4,            # on-screen enlargement
                  steps: int = 9) -> LiveDecoder:   # images in the static figure's path
     "Latent sliders and interpolation that run in the browser: `model`'s decoder as ONNX, driven by HTML sliders."
     if x.dim() != 4 or tuple(x.shape[1:]) != tuple(model.image_shape):
@@ -180,7 +181,7 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
 <label>t (A to B) <input class="gae-live-t" type="range" min="0" max="1" step="0.05" value="0"><span class="gae-live-value"></span></label>
 {dirs_html}
 <button class="gae-live-reset" type="button">reset</button></div>
-{canvas('gae-live-img-a', 'A')}{canvas('gae-live-img-z', 'decoded code')}{canvas('gae-live-img-fade', 'pixel cross-fade')}{canvas('gae-live-img-b', 'B')}
+<div class="gae-live-images">{canvas('gae-live-img-a', 'A')}{canvas('gae-live-img-z', 'decoded code')}{canvas('gae-live-img-fade', 'pixel cross-fade')}{canvas('gae-live-img-b', 'B')}</div>
 </div></div>
 <p class="gae-live-status">The live version of this figure needs JavaScript.</p>
 <script type="application/json" class="gae-live-spec">{json.dumps(spec)}</script>
