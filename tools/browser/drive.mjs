@@ -13,7 +13,7 @@ const cdn = /^https:\/\/cdn\.jsdelivr\.net\/npm\/onnxruntime-web@[^/]+\/dist\/([
 const types = {'.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm'};
 const served = [], refused = [];
 
-const browser = await chromium.launch({executablePath: exe, args: ['--no-sandbox', '--disable-gpu']});
+const browser = await chromium.launch({executablePath: exe, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']});
 try {
   const page = await browser.newPage();
   const logs = [];
