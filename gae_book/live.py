@@ -15,7 +15,8 @@ from .viz import lerp_codes
 from .pretrained import export_onnx
 
 # %% auto #0
-__all__ = ['ORT_VERSION', 'ORT_CDN', 'LiveDecoder', 'live_decoder']
+__all__ = ['ORT_VERSION', 'ORT_CDN', 'FROZEN_NOTE', 'LiveDecoder', 'live_decoder', 'widget_snapshot', 'frozen_html',
+           'FrozenWidgets']
 
 # %% ../nbs/api/08_live.ipynb #cff17c5f
 ORT_VERSION = '1.30.0'      # the ONNX Runtime Web release the page loads (and the browser test serves)
@@ -188,3 +189,67 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
 <script>{_JS.replace('__ID__', uid)}</script>
 </div>"""
     return LiveDecoder(page, path, spec)
+
+# %% ../nbs/api/08_live.ipynb #6413a75d
+_VIEW = 'application/vnd.jupyter.widget-view+json'
+_STATE = 'application/vnd.jupyter.widget-state+json'
+_CONTROLS = {'FloatSliderModel', 'IntSliderModel', 'FloatLogSliderModel', 'DropdownModel', 'CheckboxModel',
+             'ToggleButtonsModel', 'RadioButtonsModel', 'SelectionSliderModel'}
+
+def _ref(v) -> str | None:
+    return v[len('IPY_MODEL_'):] if isinstance(v, str) and v.startswith('IPY_MODEL_') else None
+
+def _setting(name: str, s: dict) -> str:
+    "One control's saved setting, as a reader would read it off the widget."
+    value = s.get('value')
+    if 'index' in s and s.get('_options_labels'):              # selections store the index of a label
+        i = s['index']; labels = s['_options_labels']
+        value = labels[i] if isinstance(i, int) and 0 <= i < len(labels) else None
+    if isinstance(value, float): value = f'{value:g}'
+    return f"{s.get('description') or name.replace('Model', '').lower()} = {value}"
+
+def widget_snapshot(state: dict, model_id: str) -> tuple[list, list, list]:
+    "The images (PNG bytes), HTML texts and control settings of saved widget `model_id` and its children, in display order."
+    images, texts, settings, seen = [], [], [], set()
+    def visit(mid):
+        if mid in seen or mid not in state: return
+        seen.add(mid)
+        m = state[mid]; s = m.get('state', {}); name = m.get('model_name', '')
+        if name == 'ImageModel':
+            for b in m.get('buffers', []):
+                if b.get('path') == ['value'] and b.get('encoding') == 'base64': images.append(base64.b64decode(b['data']))
+        elif name in ('HTMLModel', 'LabelModel') and s.get('value'): texts.append(s['value'] if name == 'HTMLModel' else html.escape(s['value']))
+        elif name in _CONTROLS: settings.append(_setting(name, s))
+        for child in s.get('children', []):
+            if (r := _ref(child)): visit(r)
+    visit(model_id)
+    return images, texts, settings
+
+# %% ../nbs/api/08_live.ipynb #c510d2e3
+FROZEN_NOTE = ('Saved from a Python kernel: on this page these controls do not move. Run the chapter in Jupyter or Colab '
+               '(the badge at the top) to use them.')
+
+def frozen_html(images: list, texts: list, settings: list) -> str:
+    "The static snapshot of a saved widget that the site shows in its place."
+    imgs = ''.join(f'<img src="data:image/png;base64,{base64.b64encode(b).decode()}" alt="saved widget image {i + 1}">'
+                   for i, b in enumerate(images))
+    parts = [f'<p class="gae-frozen-note"><strong>Frozen copy.</strong> {html.escape(FROZEN_NOTE)}</p>']
+    parts += [f'<div class="gae-frozen-text">{t}</div>' for t in texts]
+    if imgs: parts.append(f'<div class="gae-frozen-images">{imgs}</div>')
+    if settings: parts.append(f'<p class="gae-frozen-settings">Saved with: {html.escape(", ".join(settings))}.</p>')
+    return '<div class="gae-frozen">' + ''.join(parts) + '</div>'
+
+class FrozenWidgets:
+    "nbdev documentation processor: each saved ipywidget becomes a static snapshot marked as needing a kernel."
+    def __init__(self, nb): self.nb = nb
+    def begin(self):
+        self.state = ((self.nb.get('metadata') or {}).get('widgets') or {}).get(_STATE, {}).get('state', {})
+    def __call__(self, cell):
+        for o in cell.get('outputs') or []:
+            data = o.get('data') or {}
+            if _VIEW not in data: continue
+            snap = widget_snapshot(self.state, data[_VIEW].get('model_id', ''))
+            o['data'] = {'text/html': frozen_html(*snap)}
+    def end(self):
+        md = self.nb.get('metadata') or {}
+        if 'widgets' in md: del md['widgets']

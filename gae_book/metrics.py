@@ -560,7 +560,7 @@ class SeedsTable:
         return None if not v or any(u is None for u in v) else Estimate([float(u) for u in v])
 
     def to_markdown(self) -> str:
-        fmt = lambda e: '' if e is None else f"{e.mean:.3g}" + (f" ± {e.sd:.2g}" if len(e) > 1 else '')
+        fmt = lambda e: '' if e is None else f"{e.mean:.3g}" + (f"\u00a0±\u00a0{e.sd:.2g}" if len(e) > 1 else '')   # ± on one line with its value
         heads = [*self.extra, *self.keys.values()]
         lines = ['| model | seeds | ' + ' | '.join(heads) + ' |', '|---|---:|' + '---:|'*len(heads)]
         lines += [f"| {n} | {len(rows)} | " + ' | '.join([*(str(col.get(n, '')) for col in self.extra.values()),

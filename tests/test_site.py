@@ -2,8 +2,9 @@
 
 `nbdev-docs` runs nbdev's notebook processors before Quarto renders anything. One of them executes, in a fresh
 interpreter, every exported cell and every cell that contains an import; a cell that also uses a notebook
-variable stops the whole build. Quarto itself cannot be installed here, so these tests run that processing
-step (the same function `nbdev-docs` calls, per notebook) without it.
+variable stops the whole build. These tests run that processing step (the same function `nbdev-docs` calls, per
+notebook) on its own, so that its failures are named per notebook, also where Quarto is missing; the whole build with
+Quarto, and a reader's look at every page in a browser, are in `test_site_build.py`.
 """
 import json, os, re, subprocess, sys, textwrap
 from pathlib import Path
