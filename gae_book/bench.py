@@ -6,17 +6,18 @@ Docs: https://gae-book.github.io/gae_book/comparison.html.md"""
 
 # %% ../nbs/90_comparison.ipynb #d313a04d
 from __future__ import annotations
-import os, time, json, platform, sys, copy
+import os, time, json, platform, sys, copy, signal, subprocess, contextlib, tempfile
 from pathlib import Path
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
-from .core import exists, default, default_device, seed_everything, current_scale
+from .core import exists, default, default_device, seed_everything, current_scale, cpu_busy_seconds, cpu_threads
 from .data import mnist, Batches
 from .train import find_models, _precision
 
 # %% auto #0
-__all__ = ['UNDER_LOAD', 'FlopCounter', 'step_flops', 'run_flops', 'machine_load', 'bench_model', 'environment', 'bench']
+__all__ = ['UNDER_LOAD', 'THREAD_SETTINGS', 'FlopCounter', 'step_flops', 'run_flops', 'machine_load', 'busy_processes',
+           'bench_model', 'environment', 'bench', 'compare_threads']
 
 # %% ../nbs/90_comparison.ipynb #1e200231
 class FlopCounter(TorchDispatchMode):
@@ -61,12 +62,6 @@ def _sync(device):
     if device.type == 'cuda': torch.cuda.synchronize(device)
     elif device.type == 'mps': torch.mps.synchronize()
 
-def _cpu_busy() -> float|None:
-    "CPU seconds the whole machine has spent busy (all cores), from /proc/stat; None where there is none."
-    try: f = [int(v) for v in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:]]
-    except (OSError, ValueError): return None
-    return (sum(f[:8]) - f[3] - f[4])/os.sysconf('SC_CLK_TCK')      # all but idle and iowait
-
 def machine_load() -> dict:
     "The machine's load now: load averages, cores, and CPU pressure (share of time some task waited for a core)."
     out = dict(cores=os.cpu_count())
@@ -80,13 +75,30 @@ def machine_load() -> dict:
 
 UNDER_LOAD = 0.25     # other processes using more than this many cores during a timing: the numbers are not clean
 
+_SPIN = "import time\nend = time.monotonic() + {s}\nwhile time.monotonic() < end: pass"
+
+@contextlib.contextmanager
+def busy_processes(n: int,                 # how many processes, each keeping one core busy
+                   seconds: float = 3600): # each stops by itself after this long, whatever happens to this one
+    "A controlled load for a measurement: `n` processes that spin on a core each, stopped (killed by id) on exit."
+    if n < 0: raise ValueError(f"the load is a number of busy processes, 0 or more; got {n}")
+    procs = [subprocess.Popen([sys.executable, '-c', _SPIN.format(s=float(seconds))], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n)]
+    try:
+        if procs: time.sleep(0.5)                 # let them start spinning before anything is timed
+        yield [p.pid for p in procs]
+    finally:
+        for p in procs: p.kill()
+        for p in procs: p.wait()
+
 def bench_model(name: str,               # a registered model (`gae-book list`)
                 steps: int = 20,         # timed steps
                 warmup: int = 3,         # untimed steps first (allocations, caches, kernel selection)
                 batch_size: int = 64,
                 size: int = 32,          # image size (models with their own data, e.g. PixelGAN's 28x28, keep theirs)
                 device=None, seed: int = 0, data=None,
-                precision: str = 'fp32') -> dict:      # 'bf16': each step under bfloat16 autocast, as fit(precision='bf16')
+                precision: str = 'fp32',   # 'bf16': each step under bfloat16 autocast, as fit(precision='bf16')
+                seconds: float|None = None) -> dict:   # stop timing after this long, with at least 2 steps (slow settings)
     "Time `steps` training steps of model `name` after `warmup`; returns steps/s, images/s, FLOPs per step and what was timed."
     models = find_models()
     if name not in models:
@@ -105,13 +117,14 @@ def bench_model(name: str,               # a registered model (`gae-book list`)
     flops = step_flops(model, *next(batches))                         # counted on a copy, not timed
     _sync(device)
     load = machine_load()
-    busy0, own0, t0 = _cpu_busy(), time.process_time(), time.perf_counter()
-    for _ in range(steps):
+    busy0, own0, t0 = cpu_busy_seconds(), time.process_time(), time.perf_counter()
+    for i in range(steps):
         with amp(): losses = model.train_step(*next(batches))
+        if exists(seconds) and i >= 1 and time.perf_counter() - t0 > seconds: steps = i + 1; break
     torch.stack([v.detach().float().reshape(()) for v in losses.values()]).cpu()   # wait for the last step
     _sync(device)
     dt = time.perf_counter() - t0
-    busy1, own1 = _cpu_busy(), time.process_time()
+    busy1, own1 = cpu_busy_seconds(), time.process_time()
     # the cores other processes kept busy while this model was timed (the machine's busy time minus our own)
     others = None if busy0 is None else max(0.0, ((busy1 - busy0) - (own1 - own0))/dt)
     return dict(model=name, steps_per_s=round(steps/dt, 3), images_per_s=round(steps*batch_size/dt, 1),
@@ -127,41 +140,86 @@ def environment(device=None) -> dict:
     import torchvision, gae_book
     device = torch.device(default(device, default_device))
     name = torch.cuda.get_device_name(device) if device.type == 'cuda' else platform.processor() or platform.machine()
-    return dict(device=str(device), device_name=name, threads=torch.get_num_threads(), torch=torch.__version__,
+    return dict(device=str(device), device_name=name, threads=torch.get_num_threads(), wait_policy=cpu_threads()['wait_policy'],
+                torch=torch.__version__,
                 torchvision=torchvision.__version__, gae_book=getattr(gae_book, '__version__', ''),
                 python=platform.python_version(), platform=platform.platform())
 
 def bench(models=None,                   # names (default: every registered model)
           steps: int = 20, warmup: int = 3, batch_size: int = 64, size: int = 32, device=None, precision: str = 'fp32',
           out=None,                      # write the results as JSON here
-          verbose: bool = True) -> dict:
+          verbose: bool = True,
+          load: int = 0,                 # busy processes started for the measurement (`busy_processes`), stopped after it
+          seconds: float|None = None) -> dict:   # per model, stop timing after this long (at least 2 steps)
     "Benchmark the training step of each model; prints a table, returns (and optionally writes) the results."
     names = list(default(models, lambda: list(find_models())))
     known = find_models()
     bad = [n for n in names if n not in known]
     if bad: raise ValueError(f"Unknown model(s) {', '.join(bad)}. Known models: {', '.join(sorted(known))}.")
     env = environment(device)
-    if verbose: print(f"{env['device']} ({env['device_name']}, {env['threads']} threads), torch {env['torch']}; "
-                      f"batch {batch_size}, {warmup} warm-up + {steps} timed steps per model, {precision}")
+    if verbose: print(f"{env['device']} ({env['device_name']}, {env['threads']} threads, wait policy {env['wait_policy']}), "
+                      f"torch {env['torch']}; batch {batch_size}, {warmup} warm-up + {steps} timed steps per model"
+                      + (f" (at most {seconds:g} s)" if exists(seconds) else '') + f", {precision}"
+                      + (f"; {load} busy process{'es' if load != 1 else ''} started for the measurement" if load else ''))
     data = mnist(size=size, verbose=False)
     rows = []
-    for n in names:
-        r = bench_model(n, steps=steps, warmup=warmup, batch_size=batch_size, size=size, device=device, data=data,
-                        precision=precision)
-        rows.append(r)
-        if verbose: print(f"  {n:<12} {r['steps_per_s']:8.2f} steps/s {r['images_per_s']:9.1f} images/s "
-                          f"{r['ms_per_step']:9.1f} ms/step {r['gflop_per_step']:8.2f} GFLOP/step {r['gflop_per_s']:7.1f} GFLOP/s "
-                          f"{r['parameters']/1e6:6.2f}M params  {tuple(r['image_shape'])}"
-                          + (f"  others used {r['other_cores']:.2f} cores" if r['other_cores'] is not None else '')
-                          + ('  UNDER LOAD' if r['under_load'] else ''))
+    with busy_processes(load, seconds=3600):
+        for n in names:
+            r = bench_model(n, steps=steps, warmup=warmup, batch_size=batch_size, size=size, device=device, data=data,
+                            precision=precision, seconds=seconds)
+            r['load'] = load
+            rows.append(r)
+            if verbose: print(f"  {n:<12} {r['steps_per_s']:8.2f} steps/s {r['images_per_s']:9.1f} images/s "
+                              f"{r['ms_per_step']:9.1f} ms/step {r['gflop_per_step']:8.2f} GFLOP/step {r['gflop_per_s']:7.1f} GFLOP/s "
+                              f"{r['parameters']/1e6:6.2f}M params  {tuple(r['image_shape'])}"
+                              + (f"  others used {r['other_cores']:.2f} cores" if r['other_cores'] is not None else '')
+                              + ('  UNDER LOAD' if r['under_load'] else ''))
     loaded = [r['model'] for r in rows if r['under_load']]
-    if loaded and verbose:
+    if loaded and verbose and not load:
         print(f"warning: other processes kept more than {UNDER_LOAD} of this machine's {os.cpu_count()} cores busy while "
               f"{', '.join(loaded)} {'was' if len(loaded) == 1 else 'were'} timed (load average {machine_load().get('load1', '?')}): "
               f"those numbers are slower than this machine can do. Run the benchmark again when it is idle.")
-    res = dict(**env, batch_size=batch_size, size=size, results=rows, load_at_end=machine_load(), under_load=loaded)
+    res = dict(**env, batch_size=batch_size, size=size, load=load, results=rows, load_at_end=machine_load(), under_load=loaded)
     if exists(out):
         out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(res, indent=2))
         if verbose: print(f"wrote {out}")
     return res
+
+THREAD_SETTINGS = {   # how torch's CPU threads are set up, as environment variables read before torch starts
+    'torch default (spin)': dict(GAE_BOOK_THREADS='torch'),
+    'passive wait': dict(OMP_WAIT_POLICY='PASSIVE'),
+    'one thread': dict(GAE_BOOK_THREADS='torch', OMP_NUM_THREADS='1'),
+}
+
+def compare_threads(models=None,          # names (default: every registered model)
+                    loads=(0, 1, 2, 4),   # busy processes beside the measurement
+                    settings=None,        # names from THREAD_SETTINGS (default: all)
+                    seconds: float = 4.0, # timing per model and setting (at least 2 steps)
+                    steps: int = 30, warmup: int = 2, batch_size: int = 64,
+                    out=None, verbose: bool = True) -> dict:
+    "Steps/s of each model under each thread setting and each load; every setting runs in a fresh process (OpenMP reads it at start)."
+    names = list(default(models, lambda: list(find_models())))
+    settings = list(default(settings, lambda: list(THREAD_SETTINGS)))
+    table = {}                           # (load, setting) -> {model: steps/s}
+    for load in loads:
+        with busy_processes(load, seconds=3600):
+            for s in settings:
+                env = {k: v for k, v in os.environ.items() if k not in ('OMP_WAIT_POLICY', 'OMP_NUM_THREADS', 'GAE_BOOK_THREADS')}
+                env.update(THREAD_SETTINGS[s])
+                with tempfile.TemporaryDirectory() as d:
+                    cmd = [sys.executable, '-m', 'gae_book.cli', 'bench', '--models', *names, '--steps', str(steps), '--warmup',
+                           str(warmup), '--batch-size', str(batch_size), '--seconds', str(seconds), '--device', 'cpu',
+                           '--offline', '--out', f'{d}/b.json']
+                    r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                    if r.returncode: raise RuntimeError(f"the benchmark under {s!r} failed:\n{r.stderr[-2000:]}")
+                    res = json.loads(Path(f'{d}/b.json').read_text())
+                table[load, s] = {x['model']: x['steps_per_s'] for x in res['results']}
+                if verbose: print(f"load {load}, {s:<22} " + '  '.join(f"{m} {v:.2f}" for m, v in table[load, s].items()), flush=True)
+    rows = [dict(model=m, load=load, **{s: table[load, s][m] for s in settings}) for load in loads for m in names]
+    out_res = dict(**environment('cpu'), settings={s: THREAD_SETTINGS[s] for s in settings}, seconds=seconds, batch_size=batch_size,
+                   rows=rows)
+    if exists(out):
+        out = Path(out); out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(out_res, indent=2))
+        if verbose: print(f"wrote {out}")
+    return out_res

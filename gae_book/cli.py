@@ -107,10 +107,18 @@ def list_cmd(a) -> int:
 
 # %% ../nbs/api/05_cli.ipynb #df39b220
 def bench_cmd(a) -> int:
-    from gae_book.bench import bench
+    from gae_book.bench import bench, compare_threads
     if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
+    if a.load < 0: raise UsageError(f"--load is a number of busy processes, 0 or more; got {a.load}.")
+    if a.seconds is not None and a.seconds <= 0: raise UsageError(f"--seconds must be positive; got {a.seconds}.")
+    if a.compare_threads:
+        loads = a.loads if a.loads is not None else [a.load]
+        if any(n < 0 for n in loads): raise UsageError(f"--loads are numbers of busy processes, 0 or more; got {loads}.")
+        compare_threads(a.models, loads=loads, seconds=a.seconds or 4.0, steps=a.steps, warmup=a.warmup,
+                        batch_size=a.batch_size, out=a.out)
+        return 0
     bench(a.models, steps=a.steps, warmup=a.warmup, batch_size=a.batch_size, size=a.size,
-          device=_device(a.device), out=a.out, precision=a.precision)
+          device=_device(a.device), out=a.out, precision=a.precision, load=a.load, seconds=a.seconds)
     return 0
 
 def _run_model(run: str, device):
@@ -178,6 +186,13 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument('--precision', default='fp32', choices=['fp32', 'bf16'], help='bf16: steps under bfloat16 autocast')
     bn.add_argument('--out', default='runs/bench/bench.json', help='JSON file for the results (default runs/bench/bench.json)')
     bn.add_argument('--offline', action='store_true', help='never download (MNIST falls back to the built-in digits)')
+    bn.add_argument('--load', type=int, default=0, metavar='N',
+                    help='start N busy processes for the measurement (each spins on a core; stopped afterwards)')
+    bn.add_argument('--seconds', type=float, default=None, help='stop timing a model after this long (at least 2 steps)')
+    bn.add_argument('--compare-threads', action='store_true',
+                    help="time torch's default threads (spinning), passive waiting and one thread, each in a fresh process")
+    bn.add_argument('--loads', type=int, nargs='+', default=None, metavar='N',
+                    help='with --compare-threads: the loads to measure at (default: --load)')
     bn.set_defaults(func=bench_cmd)
     for name, fn, what in (('sample', sample_cmd, 'samples of a trained run as a PNG grid'),
                            ('reconstruct', reconstruct_cmd, 'held-out images and their reconstructions by a trained run')):

@@ -14,7 +14,7 @@ import torch
 # %% auto #0
 __all__ = ['SCALES', 'exists', 'default', 'default_device', 'seed_everything', 'is_quick', 'current_scale', 'Budget', 'budget',
            'progress_bar', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'runs_root', 'fingerprint',
-           'lazy_module', 'capabilities']
+           'lazy_module', 'cpu_threads', 'spinning_note', 'cpu_busy_seconds', 'capabilities']
 
 # %% ../nbs/api/00_core.ipynb #933abc0a
 def exists(x) -> bool:
@@ -182,6 +182,29 @@ class lazy_module:
         return self.__dict__['_mod']
     def __getattr__(self, k): return getattr(self._load(), k)
     def __repr__(self): return f"lazy_module({self.__dict__['_name']!r})"
+
+# %% ../nbs/api/00_core.ipynb #9368ff05
+def cpu_threads() -> dict:
+    "The CPU threads torch uses and how they wait: `threads`, `wait_policy`, and `spinning` (True: slow on a shared machine)."
+    import gae_book
+    policy = (gae_book._omp_wait_policy or '').upper()
+    return dict(threads=torch.get_num_threads(), wait_policy=policy or 'spin (torch default)', spinning=policy != 'PASSIVE',
+                torch_imported_first=gae_book._torch_first)
+
+def spinning_note() -> str|None:
+    "One line on why the CPU threads spin and how to stop them, or None when they wait passively."
+    t = cpu_threads()
+    if not t['spinning'] or t['threads'] < 2: return None
+    why = ('torch was imported before gae_book' if t['torch_imported_first'] and not os.environ.get('GAE_BOOK_THREADS')
+           else f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY') or 'unset'}, GAE_BOOK_THREADS={os.environ.get('GAE_BOOK_THREADS') or 'unset'}")
+    return (f"torch's {t['threads']} CPU threads spin while they wait ({why}): on a machine that other processes share, "
+            f"training runs several times slower. Import gae_book before torch, or start Python with OMP_WAIT_POLICY=PASSIVE.")
+
+def cpu_busy_seconds() -> float|None:
+    "CPU seconds the whole machine has spent busy (all cores) since boot, from /proc/stat; None where there is none."
+    try: f = [int(v) for v in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:]]
+    except (OSError, ValueError, IndexError): return None
+    return (sum(f[:8]) - f[3] - f[4])/os.sysconf('SC_CLK_TCK')      # all but idle and iowait
 
 # %% ../nbs/api/00_core.ipynb #f46e13d8
 def capabilities(model) -> set:

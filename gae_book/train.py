@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from .core import (exists, default, default_device, seed_everything, Budget, budget, save_checkpoint,
                            load_checkpoint, CheckpointError, runs_root, fingerprint, current_scale, progress_bar,
+                           spinning_note, cpu_busy_seconds,
                            capabilities)
 from .data import Batches, Data, ImageSet, check_images
 from .blocks import to_image
@@ -234,6 +235,7 @@ class History:
     scale: str = ''
     interrupted: bool = False
     stopped_early: str = ''
+    other_cores: float|None = None   # cores other processes kept busy during this session's steps (None: unknown)
 
     @property
     def steps_per_s(self) -> float: return self.step/self.seconds if self.seconds > 0 else float('nan')
@@ -450,9 +452,16 @@ def check_resumable(ck: dict, model: GenerativeModel, data_tag: str|None = None,
         raise CheckpointError(f"{path} was trained on other data ({ck['data']}) than this run's ({data_tag}). "
                               f"Use another run folder, or the same data to resume it.")
 
+_SAID = set()
+def _said(note: str) -> bool:
+    "True if `note` was printed before in this process (and remember it now): a warning once, not at every run."
+    seen = note in _SAID; _SAID.add(note); return seen
+
 def _summary_line(hist: History) -> str:
     last = ', '.join(f"{k} {v:.4g}" for k, v in hist.last(min(100, max(1, hist.step))).items())
-    return f"{hist.step} steps in {hist.seconds:.0f} s ({hist.steps_per_s:.1f} steps/s); last losses: {last}"
+    busy = (f"; other processes kept {hist.other_cores:.1f} of this machine's {os.cpu_count()} cores busy meanwhile"
+            if exists(hist.other_cores) and hist.other_cores > 0.25 else '')
+    return f"{hist.step} steps in {hist.seconds:.0f} s ({hist.steps_per_s:.1f} steps/s{busy}); last losses: {last}"
 
 def _progress(total, initial, desc, enabled):
     return progress_bar(total, desc, initial=initial) if enabled else None
@@ -699,7 +708,9 @@ def fit(model: GenerativeModel,
 
         # 2. the loop: a step, its losses, now and then a snapshot and a checkpoint; Ctrl-C finishes the step first
         bar = _progress(bud.steps, start, type(model).__name__, progress and start < bud.steps)
+        if verbose and device.type == 'cpu' and start < bud.steps and exists(note := spinning_note()) and not _said(note): print(note)
         t0 = time.perf_counter()
+        busy0, own0 = cpu_busy_seconds(), time.process_time()   # how busy the machine is beside this run (said at the end)
         elapsed = lambda: t_prev + time.perf_counter() - t0
         torn = False                          # True while a step is half applied (a hard stop there must not be saved)
         try:
@@ -729,6 +740,8 @@ def fit(model: GenerativeModel,
 
         # 3. the end: a last snapshot and checkpoint, the summary
         hist.seconds = elapsed()
+        if exists(busy0) and hist.seconds - t_prev > 1 and exists(busy1 := cpu_busy_seconds()):
+            hist.other_cores = max(0.0, (busy1 - busy0 - (time.process_time() - own0))/(hist.seconds - t_prev))
         log.flush()
         if hist.step > start or not hist.snapshots:
             if rank == 0 and (not hist.snapshots or hist.snapshots[-1][0] != hist.step): _snapshot(model, fixed_x, seed, device, hist, run_dir)

@@ -124,3 +124,27 @@ def test_sample_a_shipped_model(tmp_path):
     assert r.returncode == 0 and (tmp_path/'sample.png').exists(), r.stderr
     r = gae_book('sample', 'pretrained:no-such-model', cwd=tmp_path)
     assert r.returncode != 0 and 'No shipped model' in r.stderr and 'stylealae-mnist' in r.stderr
+
+
+def test_bench_under_a_load_of_its_own_stops_that_load(tmp_path):
+    "`--load N` starts N busy processes for the measurement and stops them, whatever happens."
+    from gae_book.bench import bench, busy_processes
+    with busy_processes(2, seconds=120) as pids:
+        assert len(pids) == 2 and all(Path(f'/proc/{p}').exists() for p in pids)
+    assert not any(Path(f'/proc/{p}').exists() for p in pids)
+    res = bench(['ae'], steps=3, warmup=0, batch_size=8, load=1, seconds=0.5, verbose=False)
+    assert res['load'] == 1 and res['results'][0]['load'] == 1 and res['results'][0]['steps'] >= 2
+    assert res['wait_policy'] == 'PASSIVE'            # conftest sets it; gae_book sets it for everyone else
+    r = gae_book('bench', '--load', '-1', cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.strip() == 'error: --load is a number of busy processes, 0 or more; got -1.'
+
+
+@pytest.mark.parametrize('first, spinning', [('import gae_book.core as c', False), ('import torch; import gae_book.core as c', True)])
+def test_threads_wait_passively_unless_torch_came_first(first, spinning):
+    "gae_book sets OMP_WAIT_POLICY before torch starts its threads; imported after torch, it says what to do instead."
+    env = {k: v for k, v in os.environ.items() if k not in ('OMP_WAIT_POLICY', 'GAE_BOOK_THREADS')}
+    code = f"{first}; import json; print(json.dumps([c.cpu_threads(), c.spinning_note()]))"
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=300)
+    threads, note = json.loads(r.stdout.strip().splitlines()[-1])
+    assert threads['spinning'] is spinning and (note is not None) is (spinning and threads['threads'] > 1)
+    if note: assert 'imported before gae_book' in note and 'OMP_WAIT_POLICY=PASSIVE' in note

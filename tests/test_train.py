@@ -31,19 +31,6 @@ def test_checkpoint_round_trip(tmp_path):
     assert torch.allclose(m2.encode(x), m.encode(x))
 
 
-@pytest.mark.parametrize('cls', [VAE, GAN])
-def test_exact_resume(tmp_path, cls):
-    "Stopping after 5 steps and resuming gives exactly the losses of 12 uninterrupted steps."
-    def run(steps, d):
-        torch.manual_seed(0)
-        return fit(cls(z_dim=4, ch=8), small_mnist(), quick(steps), seed=3, run_dir=d, ckpt_every=5,
-                   progress=False, verbose=False)
-    straight = run(12, tmp_path/'a')
-    run(5, tmp_path/'b')
-    resumed = run(12, tmp_path/'b')
-    assert resumed.losses == straight.losses
-
-
 class PoisonedVAE(VAE):
     "A VAE whose 7th batch contains a NaN pixel, as a corrupt input file would."
     def train_step(self, x, y=None):
@@ -82,12 +69,6 @@ def test_corrupt_and_missing_checkpoints(tmp_path):
     save_checkpoint({'weights': torch.ones(1)}, tmp_path/'other.pt')
     with pytest.raises(CheckpointError, match='no model class'):
         load_model(tmp_path/'other.pt')
-
-
-def test_checkpoint_refuses_foreign_classes(tmp_path):
-    save_checkpoint(dict(cls='os.system', kwargs={}, model={}), tmp_path/'evil.pt')
-    with pytest.raises(CheckpointError, match='only gae_book models'):
-        load_model(tmp_path/'evil.pt')
 
 
 def test_models_reject_wrong_images():

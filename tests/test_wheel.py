@@ -110,6 +110,17 @@ def test_wheel_carries_the_library_and_its_assets(reader_env):
         assert f'gae_book/assets/{asset.name}' in names, f'{asset.name} is not in the wheel'
     requires = [r for r in wheel_requirements(reader_env['wheel']) if 'extra ==' not in r]
     assert not any(re.search(r'\btorch(vision)?\s*(==|<|~=)', l) for l in requires), 'torch pins would reinstall it in Colab'
+    assert zipfile.ZipFile(reader_env['wheel']).getinfo('gae_book/assets/mnist_classifier.pt').file_size < 1_000_000
+
+
+def test_the_installed_library_loads_its_classifier(reader_env):
+    "The metrics' classifier weights are read from the installed package, not from this checkout."
+    code = "import gae_book, gae_book.metrics as m; print(gae_book.__file__); print(m.classifier_info()['accuracy'])"
+    out = subprocess.run([str(reader_env['py']), '-c', code], capture_output=True, text=True, env=reader_env['env'],
+                         cwd=reader_env['cwd'])
+    assert out.returncode == 0, out.stderr[-2000:]
+    path, acc = out.stdout.split()
+    assert 'site-packages' in path and float(acc) > 0.97
 
 
 def first_cells(nb_path: Path) -> str:
