@@ -17,6 +17,7 @@ def test_list(tmp_path):
     for name in ('ae', 'vae', 'gan'): assert name in r.stdout.split()
 
 
+@pytest.mark.slow
 def test_train_writes_its_files_and_resumes(tmp_path):
     r = gae_book('train', 'ae', '--steps', '6', '--out', 'run', '--no-progress', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -48,6 +49,7 @@ def test_bad_arguments(tmp_path, args, message):
     assert r.returncode != 0 and message in r.stderr
 
 
+@pytest.mark.slow
 def test_train_stylealae_resumes_its_growth(tmp_path):
     "The flagship through the command line; its growth counter is restored with the checkpoint."
     r = gae_book('train', 'stylealae', '--steps', '4', '--out', 'run', '--no-progress', cwd=tmp_path)
@@ -83,6 +85,7 @@ def test_bench_writes_its_json(tmp_path):
     assert r.returncode != 0 and 'Unknown model' in r.stderr
 
 
+@pytest.mark.slow
 def test_sample_and_reconstruct_from_a_run(tmp_path):
     r = gae_book('train', 'vae', '--steps', '3', '--out', 'run', '--no-progress', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -112,6 +115,7 @@ def test_bench_writes_into_its_run_folder(tmp_path):
     assert (tmp_path/'runs'/'bench'/'bench.json').exists() and not (tmp_path/'bench.json').exists()
 
 
+@pytest.mark.slow
 def test_resuming_another_model_is_a_one_line_error(tmp_path):
     r = gae_book('train', 'ae', '--steps', '2', '--out', 'run', '--no-progress', cwd=tmp_path)
     assert r.returncode == 0, r.stderr

@@ -12,6 +12,8 @@ from gae_book.core import CheckpointError, capabilities, seed_everything
 from gae_book.train import find_models, fit, load_model, save_model
 
 MODELS = find_models()
+# the PixelCNN decoders sample pixel by pixel (a minute of CPU in these tests): in the full suite only, not the fast layer
+PARAMS = [pytest.param(n, marks=pytest.mark.slow) if n in ('pixelcnn', 'pixelgan') else n for n in sorted(MODELS)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -30,7 +32,7 @@ def ready(model, x):
     return model
 
 
-@pytest.mark.parametrize('name', sorted(MODELS))
+@pytest.mark.parametrize('name', PARAMS)
 def test_inference_is_gradient_free_and_keeps_the_mode(name):
     m = build(name)
     x = data_for(name).test.x[:4].to(m.device)
@@ -53,7 +55,7 @@ def test_inference_is_gradient_free_and_keeps_the_mode(name):
     assert 'keyword arguments' in (type(m).__init__.__doc__ or ''), 'help() would not list the arguments'
 
 
-@pytest.mark.parametrize('name', sorted(MODELS))
+@pytest.mark.parametrize('name', PARAMS)
 def test_a_train_step_moves_parameters_and_returns_finite_losses(name):
     m = build(name)
     x = data_for(name).train.x[:8].to(m.device)
@@ -67,7 +69,7 @@ def test_a_train_step_moves_parameters_and_returns_finite_losses(name):
     assert moved, f'{name}: no parameter changed in a training step'
 
 
-@pytest.mark.parametrize('name', sorted(MODELS))
+@pytest.mark.parametrize('name', PARAMS)
 def test_checkpoint_round_trip_restores_identical_outputs(name, tmp_path):
     m = build(name)
     x = data_for(name).test.x[:3].to(m.device)
@@ -95,7 +97,7 @@ def _changed_argument(hp: dict):
     return k, hp[k] + 1
 
 
-@pytest.mark.parametrize('name', sorted(MODELS))
+@pytest.mark.parametrize('name', PARAMS)
 def test_resuming_with_other_arguments_is_refused(name, tmp_path):
     m = build(name)
     fit(m, data_for(name), 1, run_dir=tmp_path, progress=False, verbose=False, n_snapshot=2)
@@ -107,6 +109,7 @@ def test_resuming_with_other_arguments_is_refused(name, tmp_path):
     assert h.step == 2                                    # the same arguments resume
 
 
+@pytest.mark.slow
 def test_every_model_trains_from_the_command_line(tmp_path):
     from gae_book.cli import main
     for name in sorted(MODELS):
@@ -114,7 +117,7 @@ def test_every_model_trains_from_the_command_line(tmp_path):
         assert (tmp_path/name/'checkpoint.pt').exists()
 
 
-@pytest.mark.parametrize('name', sorted(MODELS))
+@pytest.mark.parametrize('name', PARAMS)
 def test_arguments_are_attributes_and_unoffered_abilities_are_clear_errors(name):
     m = build(name)
     for k, v in m.hparams().items():

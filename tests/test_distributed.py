@@ -3,7 +3,10 @@ one of them). Every test starts its own processes on a free port (`--standalone`
 import importlib.util, json, os, subprocess, sys
 from pathlib import Path
 import pytest
+
 import torch
+
+pytestmark = pytest.mark.slow      # the fast layer (pytest -m 'not slow') leaves this file out
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT/'tests'/'ddp_worker.py'

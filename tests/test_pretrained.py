@@ -12,6 +12,7 @@ def test_the_headline_model_ships():
 def test_shipped_files_stay_small():
     assert sum(h['size_mb'] for h in SHIPPED.values()) < 20
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(SHIPPED))
 def test_shipped_model_reproduces_its_metrics(name):
     h = SHIPPED[name]

@@ -87,6 +87,7 @@ def test_resume_from_a_save_model_file_or_another_model_is_refused_and_nothing_i
     assert (tmp_path/'checkpoint.pt').read_bytes() == before
 
 
+@pytest.mark.slow
 def test_cli_resume_of_another_models_run(tmp_path):
     out = str(tmp_path/'R')
     assert cli('train', 'ae', '--steps', '2', '--out', out, '--no-progress')[0] == 0
@@ -114,6 +115,7 @@ def test_a_stale_lock_and_leftover_temporary_files_are_cleared(tmp_path):
     assert h.step == 2 and not (tmp_path/'.lock').exists() and not list(tmp_path.glob('.*.tmp'))
 
 
+@pytest.mark.slow
 def test_two_cli_runs_on_one_folder_cannot_both_succeed(tmp_path):
     out = str(tmp_path/'R')
     env = {**os.environ, 'GAE_BOOK_OFFLINE': '1', 'GAE_BOOK_QUICK': '1'}

@@ -14,6 +14,8 @@ from gae_book.data import ImageSet, Data
 from gae_book.train import fit, find_models, load_model, RunWarning
 
 NAMES = sorted(find_models())
+# the PixelCNN decoders sample pixel by pixel: in the full suite only, not the fast layer
+PARAMS = [pytest.param(n, marks=pytest.mark.slow) if n in ('pixelcnn', 'pixelgan') else n for n in NAMES]
 
 
 def faces(n: int = 256) -> Data:
@@ -33,7 +35,7 @@ def gpu_data(name: str):
 def finite(h) -> bool: return all(math.isfinite(v) for vals in h.losses.values() for v in vals)
 
 
-@pytest.mark.parametrize('name', NAMES)
+@pytest.mark.parametrize('name', PARAMS)
 def test_the_gpu_configuration_runs_on_the_cpu(name, tmp_path):
     e = find_models()[name]
     b = budget(gpu=dict(steps=e.gpu_steps, batch_size=e.batch_size), scale='gpu')      # what `budget: gpu` trains
@@ -53,7 +55,7 @@ def test_the_gpu_configuration_runs_on_the_cpu(name, tmp_path):
         if 'sample' in back.offers: assert back.sample(2).shape == x.shape
 
 
-@pytest.mark.parametrize('name', NAMES)
+@pytest.mark.parametrize('name', PARAMS)
 def test_a_bf16_step_runs_and_stays_finite(name):
     e = find_models()[name]
     data = e.default_data(verbose=False)

@@ -15,6 +15,9 @@ import functools, http.server, json, os, re, shutil, subprocess, sys, textwrap, 
 from pathlib import Path
 import pytest
 
+pytestmark = pytest.mark.slow      # the fast layer (pytest -m 'not slow') leaves this file out
+
+
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER = ROOT/'tools'/'browser'
 QUARTO_VERSION = '1.7.34'
