@@ -3,43 +3,26 @@ Chromium with ONNX Runtime Web served from its npm package in place of the CDN (
 A slider is moved as a reader moves it; the drawn pixels must change and equal PyTorch's decoding of the same code.
 
 Needs `tools/setup_browser.sh` (npm packages; Debian's chromium): without them these tests are skipped and say why."""
-import functools, http.server, json, os, shutil, subprocess, threading
+import functools, json, os, shutil, subprocess
 from pathlib import Path
 import numpy as np
 import pytest
+from browser_tools import BROWSER, chromium, missing, served
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-BROWSER = ROOT/'tools'/'browser'
 NBS = ROOT/'nbs'
 PAGES = ['07_alae.ipynb', '00_foundations.ipynb']     # the chapters with live widgets
 
 
-def _chromium():
-    return os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('chromium-browser')
-
-
-def _missing():
-    if not shutil.which('node'): return 'node is not installed'
-    for pkg in ('onnxruntime-web', 'playwright-core'):
-        if not (BROWSER/'node_modules'/pkg).is_dir(): return f'{pkg} is not installed: run tools/setup_browser.sh'
-    if not _chromium(): return "no Chromium: install Debian's 'chromium' (tools/setup_browser.sh does, as root)"
-
-
-pytestmark = pytest.mark.skipif(bool(_missing()), reason=f'browser test: {_missing()}')
+_MISSING = missing(('onnxruntime-web', 'playwright-core'))
+pytestmark = pytest.mark.skipif(bool(_MISSING), reason=f'browser test: {_MISSING}')
 
 
 def drive(page_dir: Path, page: str) -> dict:
     "Serve `page_dir` on 127.0.0.1 and let tools/browser/drive.mjs move the sliders of `page`; its JSON report."
-    handler = functools.partial(type('Quiet', (http.server.SimpleHTTPRequestHandler,), {'log_message': lambda *a: None}),
-                                directory=str(page_dir))
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        r = subprocess.run(['node', str(BROWSER/'drive.mjs'), f'http://127.0.0.1:{server.server_port}/{page}', _chromium()],
-                           capture_output=True, text=True, timeout=300)
-    finally:
-        server.shutdown()
+    with served(page_dir) as url:
+        r = subprocess.run(['node', str(BROWSER/'drive.mjs'), url + page, chromium()], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     return json.loads(r.stdout.strip().splitlines()[-1])
 

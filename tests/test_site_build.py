@@ -11,15 +11,15 @@ Quarto: the one on PATH when it is the pinned release (1.7.34, as in the deploy 
 `../shared/quarto` into a cache folder (about 20 s, once), else the test is skipped and says why. The browser part
 needs `tools/setup_browser.sh` (npm packages, Debian's chromium) and is skipped without it, saying which part is missing.
 """
-import functools, http.server, json, os, re, shutil, subprocess, sys, textwrap, threading
+import functools, json, os, re, shutil, subprocess, sys, textwrap
 from pathlib import Path
 import pytest
+from browser_tools import BROWSER, chromium, missing, served
 
 pytestmark = pytest.mark.slow      # the fast layer (pytest -m 'not slow') leaves this file out
 
 
 ROOT = Path(__file__).resolve().parents[1]
-BROWSER = ROOT/'tools'/'browser'
 QUARTO_VERSION = '1.7.34'
 SHARED = ROOT.parent/'shared'/'quarto'/'install.sh'
 CACHE = Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'gae_book'/f'quarto-{QUARTO_VERSION}'
@@ -101,30 +101,15 @@ def test_every_chapter_opens_with_its_paragraph(site):
 
 # -- the reader's look, in a browser ------------------------------------------------------------------------------
 
-def _chromium():
-    return os.environ.get('CHROMIUM') or shutil.which('chromium') or shutil.which('chromium-browser')
-
-
-def _browser_missing():
-    if not shutil.which('node'): return 'node is not installed'
-    for pkg in ('playwright-core', 'mathjax', 'onnxruntime-web', 'jquery', 'requirejs'):
-        if not (BROWSER/'node_modules'/pkg).is_dir(): return f'{pkg} is not installed: run tools/setup_browser.sh'
-    if not _chromium(): return "no Chromium: install Debian's 'chromium' (tools/setup_browser.sh does, as root)"
+_MISSING = missing(('playwright-core', 'mathjax', 'onnxruntime-web', 'jquery', 'requirejs'))
 
 
 def read_pages(folder: Path, names: list, widths='1280,390') -> dict:
     "Serve `folder` on 127.0.0.1 and read `names` with tools/browser/site_check.mjs; its JSON report."
-    handler = functools.partial(type('Quiet', (http.server.SimpleHTTPRequestHandler,), {'log_message': lambda *a: None}),
-                                directory=str(folder))
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        env = {**os.environ, 'WIDTHS': widths, 'CHROMIUM': _chromium()}
-        if os.environ.get('GAE_BOOK_SHOTS'): env['SHOTS'] = os.environ['GAE_BOOK_SHOTS']   # screenshots, for a person to look at
-        r = subprocess.run(['node', str(BROWSER/'site_check.mjs'), f'http://127.0.0.1:{server.server_port}/', *names],
-                           capture_output=True, text=True, timeout=1500, env=env)
-    finally:
-        server.shutdown()
+    env = {**os.environ, 'WIDTHS': widths, 'CHROMIUM': chromium()}
+    if os.environ.get('GAE_BOOK_SHOTS'): env['SHOTS'] = os.environ['GAE_BOOK_SHOTS']   # screenshots, for a person to look at
+    with served(folder) as url:
+        r = subprocess.run(['node', str(BROWSER/'site_check.mjs'), url, *names], capture_output=True, text=True, timeout=1500, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     return json.loads(r.stdout.strip().splitlines()[-1])
 
@@ -134,7 +119,7 @@ def problems(report: dict) -> list:
             for w, ps in ws.items() for p in ps]
 
 
-@pytest.mark.skipif(bool(_browser_missing()), reason=f'site in a browser: {_browser_missing()}')
+@pytest.mark.skipif(bool(_MISSING), reason=f'site in a browser: {_MISSING}')
 def test_every_page_passes_a_readers_look(site):
     docs, _ = site
     report = read_pages(docs, pages(docs))
@@ -163,7 +148,7 @@ print(1)</code></pre>
 </main></body></html>'''
 
 
-@pytest.mark.skipif(bool(_browser_missing()), reason=f'site in a browser: {_browser_missing()}')
+@pytest.mark.skipif(bool(_MISSING), reason=f'site in a browser: {_MISSING}')
 def test_each_check_fails_on_a_page_with_its_defect(tmp_path):
     "The reader's look has teeth: a page with one of each defect is reported for each, under the right check."
     from PIL import Image
