@@ -8,11 +8,12 @@ Docs: https://gae-book.github.io/gae_book/aae.html.md"""
 from __future__ import annotations
 import math
 import torch
-from torch import nn
 import torch.nn.functional as F
-from .core import exists, default
-from .blocks import MLP, ConvEncoder, ConvDecoder, to_image, bernoulli_nll
-from .train import GenerativeModel, frozen, register
+from .core import default
+from .blocks import MLP, ConvEncoder, ConvDecoder
+from .losses import bernoulli_nll, real_loss, fake_loss
+from .model import GenerativeModel, frozen, keyword_args, inference
+from .registry import register
 
 # %% auto #0
 __all__ = ['mixture_params', 'sample_prior', 'AAE', 'ClusterAAE', 'balanced_labels', 'SemiSupervisedAAE', 'make_semi_aae']
@@ -48,6 +49,7 @@ def sample_prior(kind: str, n: int, dim: int = 2, y: torch.Tensor|None = None, k
 class AAE(GenerativeModel):
     "Adversarial autoencoder: reconstruction, plus a discriminator on codes that imposes a prior on q(z)."
     offers = {'sample', 'encode', 'decode', 'reconstruct'}
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 2, ch: int = 32,
                  prior: str = 'gaussian',         # 'gaussian', 'mixture' or 'swissroll' (the last two 2-D)
                  supervised: bool = False,        # give D the one-hot label; the prior component follows it
@@ -81,11 +83,11 @@ class AAE(GenerativeModel):
         # phase 2, regularisation: D tells prior samples z' from codes E(x) ...
         z = self.E(x)
         z_prior = self.sample_prior(len(x), y if self.supervised else None)
-        d_loss = F.softplus(-self._d(z_prior, y)).mean() + F.softplus(self._d(z.detach(), y)).mean()
+        d_loss = real_loss(self._d(z_prior, y)) + fake_loss(self._d(z.detach(), y))
         self.update('d', d_loss)
         # ... and E learns to fool it (non-saturating), D frozen
         with frozen(self.D):
-            e_loss = F.softplus(-self._d(z, y)).mean()
+            e_loss = real_loss(self._d(z, y))
             self.update('e_adv', e_loss)
         return dict(rec=rec.detach(), d_loss=d_loss.detach(), e_adv=e_loss.detach())
 
@@ -95,6 +97,7 @@ class AAE(GenerativeModel):
 class ClusterAAE(GenerativeModel):
     "AAE with a categorical code y (K clusters) and a Gaussian style code z, each with its own adversary."
     offers = {'sample', 'encode', 'decode', 'reconstruct', 'cluster'}
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32),
                  n_clusters: int = 16,     # K, the size of the categorical code y
                  style_dim: int = 8,       # size of the Gaussian style code z
@@ -119,7 +122,9 @@ class ClusterAAE(GenerativeModel):
         h = self.E(x)
         return h[:, :self.n_clusters].softmax(1), h[:, self.n_clusters:]
 
+    @inference
     def encode(self, x): return torch.cat(self.parts(self.check(x)), 1)
+    @inference
     def cluster(self, x): return self.E(self.check(x))[:, :self.n_clusters].argmax(1)
 
     def sample_prior(self, n: int, y=None):
@@ -134,11 +139,11 @@ class ClusterAAE(GenerativeModel):
         self.update('ae', rec)
         y_code, z_code = self.parts(x)
         y_prior, z_prior = self.sample_prior(n).split([self.n_clusters, self.style_dim], 1)
-        d_loss = (F.softplus(-self.D_y(y_prior)).mean() + F.softplus(self.D_y(y_code.detach())).mean()
-                  + F.softplus(-self.D_z(z_prior)).mean() + F.softplus(self.D_z(z_code.detach())).mean())
+        d_loss = (real_loss(self.D_y(y_prior)) + fake_loss(self.D_y(y_code.detach()))
+                  + real_loss(self.D_z(z_prior)) + fake_loss(self.D_z(z_code.detach())))
         self.update('d', d_loss)
         with frozen(self.D_y, self.D_z):
-            e_loss = F.softplus(-self.D_y(y_code)).mean() + F.softplus(-self.D_z(z_code)).mean()
+            e_loss = real_loss(self.D_y(y_code)) + real_loss(self.D_z(z_code))
             self.update('e_adv', e_loss)
         return dict(rec=rec.detach(), d_loss=d_loss.detach(), e_adv=e_loss.detach())
 
@@ -157,6 +162,7 @@ def balanced_labels(y: torch.Tensor, n_labels: int, n_classes: int = 10, seed: i
 class SemiSupervisedAAE(ClusterAAE):
     "The clustering AAE with one category per class, plus a classification phase on a few labelled images (paper, section 5)."
     offers = ClusterAAE.offers | {'classify'}
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32),
                  n_clusters: int = 10,     # the classes: the categorical code y has one category per class
                  n_labels: int = 100,      # how many labelled images the model holds (set them with `label`)

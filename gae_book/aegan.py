@@ -9,11 +9,11 @@ from __future__ import annotations
 from functools import partial
 import torch
 from torch import nn
-import torch.nn.functional as F
-from .core import exists, default
-from .blocks import MLP, ConvEncoder, ConvDecoder, dcgan_init, to_image
-from .foundations import GAN, d_loss_ns, g_loss_ns
-from .train import GenerativeModel, frozen, register
+from .blocks import ConvEncoder, ConvDecoder, dcgan_init
+from .foundations import GAN
+from .losses import label_loss
+from .model import GenerativeModel, frozen, keyword_args
+from .registry import register
 
 # %% auto #0
 __all__ = ['VARIANTS', 'PlainGAN', 'AEGAN']
@@ -47,10 +47,6 @@ class _CodeCritic(nn.Module):
         for b in self.blocks: f = torch.cat([f, b(f)], 1)
         return self.head(f)
 
-def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
-    "Binary cross-entropy of sigmoid(logits) against a constant (smoothed) label."
-    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
-
 VARIANTS = {'aegan': 'both sides: G, E, D_x and D_z, image and code cycles',
             'egan': 'the image side only: G, E and D_x, the image cycle (no D_z, no code cycle)',
             'aae': 'the code side only: G, E and D_z on E(x), the image cycle (an adversarial autoencoder)',
@@ -61,6 +57,7 @@ VARIANTS = {'aegan': 'both sides: G, E, D_x and D_z, image and code cycles',
 class AEGAN(GenerativeModel):
     "AEGAN (Lazarou 2020) with the official code's recipe; `variant` picks the official repository's ablations ('aegan', 'egan', 'aae', 'gan')."
     output = 'tanh'
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  variant: str = 'aegan',       # 'aegan' (full), 'egan' (image side only), 'aae' (code side only), 'gan' (G and D_x)
                  lambda_x: float = 10.0,       # weight of the L1 image cycle |G(E(x)) - x|
@@ -105,25 +102,25 @@ class AEGAN(GenerativeModel):
     def train_step(self, x, y=None):
         real, fake = 1 - self.smooth, self.smooth
         z = torch.randn(len(x), self.z_dim, device=x.device)
-        x_hat = self.decode(z)                                        # G(z)
+        x_hat = self.generate(z)                                      # G(z)
         z_hat = self.E(x) if self.E is not None else None             # E(x)
-        x_tilde = self.decode(z_hat) if z_hat is not None else None   # G(E(x))
+        x_tilde = self.generate(z_hat) if z_hat is not None else None # G(E(x))
         z_tilde = self.E(x_hat) if self.variant == 'aegan' else None  # E(G(z))
         fakes_x = [t for t in (x_hat, x_tilde) if t is not None]
         fakes_z = [t for t in (z_hat, z_tilde) if t is not None]
         # discriminators: real counts as much as all the fakes together (optimum 1/2 when they cannot be told apart)
         out, l_d = {}, 0.
         if self.D_x is not None:
-            out['d_x'] = _bce(self.D_x(x), real) + sum(_bce(self.D_x(t.detach()), fake) for t in fakes_x)/len(fakes_x)
+            out['d_x'] = label_loss(self.D_x(x), real) + sum(label_loss(self.D_x(t.detach()), fake) for t in fakes_x)/len(fakes_x)
             l_d = l_d + out['d_x']
         if self.D_z is not None:
-            out['d_z'] = _bce(self.D_z(z), real) + sum(_bce(self.D_z(t.detach()), fake) for t in fakes_z)/len(fakes_z)
+            out['d_z'] = label_loss(self.D_z(z), real) + sum(label_loss(self.D_z(t.detach()), fake) for t in fakes_z)/len(fakes_z)
             l_d = l_d + out['d_z']
         self.update('d', l_d)
         # G and E: every fake judged real (label 1), and the cycles
         with frozen(*self._critics()):
-            adv = sum(_bce(self.D_x(t), 1.0) for t in fakes_x) if self.D_x is not None else 0.
-            if self.D_z is not None: adv = adv + sum(_bce(self.D_z(t), 1.0) for t in fakes_z)
+            adv = sum(label_loss(self.D_x(t), 1.0) for t in fakes_x) if self.D_x is not None else 0.
+            if self.D_z is not None: adv = adv + sum(label_loss(self.D_z(t), 1.0) for t in fakes_z)
             rec_x = (x_tilde - x).abs().mean() if x_tilde is not None else torch.zeros((), device=x.device)
             rec_z = (z_tilde - z).pow(2).mean() if z_tilde is not None else torch.zeros((), device=x.device)
             self.update('ge', adv + self.lambda_x*rec_x + self.lambda_z*rec_z)

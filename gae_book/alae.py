@@ -15,12 +15,13 @@ from torch import nn
 import torch.nn.functional as F
 from .core import exists, default
 from .blocks import MLP
-from .train import GenerativeModel, RunWarning, frozen, register, full_precision
-from .metrics import features, path_length
+from .model import GenerativeModel, RunWarning, frozen, full_precision, keyword_args, inference
+from .registry import register
+from .losses import gan_d_loss, gan_g_loss, r1_penalty
 
 # %% auto #0
 __all__ = ['unit_init', 'shadow', 'LatentReciprocity', 'ALAE', 'StyleLayer', 'EncoderLayer', 'StyleGenerator', 'StyleEncoder',
-           'StyleALAE', 'style_mixing_figure', 'style_mixing_widget']
+           'StyleALAE']
 
 # %% ../nbs/07_alae.ipynb #6c79acb1
 def unit_init(m: nn.Module, a: float = 0.2) -> nn.Module:
@@ -70,9 +71,8 @@ class LatentReciprocity(GenerativeModel):
         x = x.detach().requires_grad_(True)
         with full_precision(x): real = self.D(self._encode(x))       # R1 differentiates this pass twice: float32 under autocast
         fake = self.D(self._encode(fake))
-        l_adv = F.softplus(fake).mean() + F.softplus(-real).mean()
-        grad, = torch.autograd.grad(real.sum(), x, create_graph=True)          # d D(E(x)) / dx
-        r1 = grad.pow(2).flatten(1).sum(1).mean()
+        l_adv = gan_d_loss(real, fake)
+        r1 = r1_penalty(real, x)                                               # E |d D(E(x)) / dx|^2
         self.update('ed', l_adv + self.r1_gamma/2*r1)
         return dict(d_loss=l_adv.detach(), r1=r1.detach())
 
@@ -80,7 +80,7 @@ class LatentReciprocity(GenerativeModel):
         "(II) F and G: make D(E(G(F(z)))) say real; E and D frozen."
         with frozen(self.E, self.D):
             w = self._prior_w(n)
-            l_adv = F.softplus(-self.D(self._encode(self._generate(w)))).mean()
+            l_adv = gan_g_loss(self.D(self._encode(self._generate(w))))
             self.update('fg', l_adv)
         with torch.no_grad(): self.w_avg.lerp_(w.detach().reshape(-1, self.w_dim).mean(0).to(self.w_avg), 1 - self.w_avg_beta)
         return dict(g_adv=l_adv.detach())
@@ -127,14 +127,17 @@ class LatentReciprocity(GenerativeModel):
         "w_avg + psi*(w - w_avg): psi < 1 pulls codes toward the average w (fewer odd samples, less variety)."
         return w if psi == 1 else torch.lerp(self.w_avg.to(w), w, psi)
 
+    @inference
     def sample(self, n: int, psi: float = 1.0):
         "n images G(F(z)), z ~ N(0, I) (with the moving averages of F and G; `psi` < 1 truncates w toward its average)."
         return self.decode(self.truncate(self.mapping(self.sample_prior(n)), psi))
 
+    @inference
     def encode(self, x):
         "Full-size images -> w (brought to the resolution being trained first)."
         return self._encode(self._real(self.check(x)))
 
+    @inference
     def decode(self, w):
         "w (N, w_dim), or one per layer (N, n_styles, w_dim) for StyleALAE -> full-size images in [-1, 1]."
         x = self._generate(self.check_codes(w, self.w_dim, 'styles w'), self._averaged()[1]).clamp(-1, 1)
@@ -145,6 +148,7 @@ class LatentReciprocity(GenerativeModel):
           steps=4000, chapter='07 ALAE')
 class ALAE(LatentReciprocity):
     "ALAE with MLPs (the paper's MNIST model): mapping F, generator G, encoder E and discriminator head D on W."
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32),
                  z_dim: int = 16,             # size of z ~ N(0, I)
                  w_dim: int = 16,             # size of the latent space W shared by F, G, E and D
@@ -244,6 +248,7 @@ class StyleEncoder(nn.Module):
           steps=2000, chapter='07 ALAE', full_size=dict(grow_steps=0))
 class StyleALAE(LatentReciprocity):
     "StyleALAE: style-based generator, symmetric encoder reading w off instance-norm statistics, grown from 4x4."
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32),
                  z_dim: int = 32, w_dim: int = 32,
                  ch: int = 16,                # channels at the full resolution, doubling at each halving...
@@ -354,54 +359,3 @@ class StyleALAE(LatentReciprocity):
         self.steps_done += 1
         return {**out, 'resolution': torch.tensor(float(self.res[level]), device=x.device),   # on the losses' device
                 'alpha': torch.tensor(float(alpha), device=x.device)}
-
-# %% ../nbs/07_alae.ipynb #c24e775b
-def _layers(model: StyleALAE, lo: int, hi: int) -> str:
-    "Words for style layers lo..hi-1: their numbers and resolutions."
-    if lo >= hi: return 'no layer'
-    r = sorted({model.res[i//2] for i in range(lo, hi)})
-    return f"layers {lo}-{hi - 1} ({r[0]}x{r[0]}" + (f" to {r[-1]}x{r[-1]})" if len(r) > 1 else ')')
-
-def style_mixing_figure(model: StyleALAE,
-                        w_rows: torch.Tensor,    # (R, w_dim): styles before the crossover (left column)
-                        w_cols: torch.Tensor,    # (K, w_dim): styles from the crossover on (top row)
-                        crossover: int,          # first layer that takes its style from the columns
-                        title: str|None = None, seed: int = 0):
-    "A grid: top row decodes w_cols, left column w_rows, each cell the rows' styles before `crossover` and the columns' after."
-    from gae_book.viz import show_grid                 # figures and widgets: imported when used
-    from gae_book.widgets import decode_images
-    if not 0 <= crossover <= model.n_styles:
-        raise ValueError(f"crossover must be between 0 and {model.n_styles} (the number of style layers), got {crossover}")
-    R, K = len(w_rows), len(w_cols)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        top, left = decode_images(model.decode, w_cols), decode_images(model.decode, w_rows)
-        cells = decode_images(model.decode, model.mix(w_rows.repeat_interleave(K, 0), w_cols.repeat(R, 1), crossover))
-    blank = -torch.ones_like(top[:1])
-    grid = torch.cat([blank, top] + [torch.cat([left[i:i + 1], cells[i*K:(i + 1)*K]]) for i in range(R)])
-    return show_grid(grid, nrow=K + 1, scale=0.5, title=default(title, f'rows give {_layers(model, 0, crossover)}; '
-                     f'columns give {_layers(model, crossover, model.n_styles)}'))
-
-# %% ../nbs/07_alae.ipynb #95373116
-def style_mixing_widget(model: StyleALAE, x: torch.Tensor, zoom: int = 5, figure: bool = True):
-    "Pick two images of `x` and a crossover layer: coarse styles from A, fine from B; returns the widget."
-    import matplotlib.pyplot as plt, ipywidgets as W   # figures and widgets: imported when used
-    from gae_book.widgets import png_grid, decode_images
-    if len(x) < 2: raise ValueError("style mixing needs a pool of at least two images")
-    with torch.no_grad(): w = torch.cat([model.encode(x[i:i + 500]) for i in range(0, len(x), 500)])
-    if figure: style_mixing_figure(model, w[:4], w[4:10], crossover=min(4, model.n_styles - 1)); plt.show()
-    ia = W.IntSlider(value=0, min=0, max=len(x) - 1, description='A (coarse)')
-    ib = W.IntSlider(value=1, min=0, max=len(x) - 1, description='B (fine)')
-    cut = W.IntSlider(value=min(4, model.n_styles - 1), min=0, max=model.n_styles, description='crossover')
-    image, label = W.Image(format='png'), W.HTML()
-    def update(*_):
-        a, bb = w[ia.value:ia.value + 1], w[ib.value:ib.value + 1]
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            out = [decode_images(model.decode, a), decode_images(model.decode, model.mix(a, bb, cut.value)), decode_images(model.decode, bb)]
-        image.value = png_grid(torch.cat([x[ia.value:ia.value + 1].cpu(), *out, x[ib.value:ib.value + 1].cpu()]), nrow=5, zoom=zoom)
-        label.value = (f'A &nbsp;|&nbsp; G(E(A)) &nbsp;|&nbsp; layers 0-{cut.value - 1} from A, {cut.value}-{model.n_styles - 1} '
-                       f'from B &nbsp;|&nbsp; G(E(B)) &nbsp;|&nbsp; B')
-    for s in (ia, ib, cut): s.observe(update, names='value')
-    update()
-    return W.VBox([W.HBox([ia, ib, cut]), label, image])

@@ -6,12 +6,12 @@ Docs: https://gae-book.github.io/gae_book/comparison.html.md"""
 
 # %% ../nbs/90_comparison.ipynb #d313a04d
 from __future__ import annotations
-import os, time, json, platform, sys, copy, signal, subprocess, contextlib, tempfile
+import os, time, json, platform, sys, copy, subprocess, contextlib, tempfile
 from pathlib import Path
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
-from .core import exists, default, default_device, seed_everything, current_scale, cpu_busy_seconds, cpu_threads
+from .core import exists, default, default_device, seed_everything, cpu_busy_seconds, cpu_threads
 from .data import mnist, Batches
 from .train import find_models, _precision
 

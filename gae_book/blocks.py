@@ -9,11 +9,9 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
-import torch.nn.functional as F
-from .core import exists, default
 
 # %% auto #0
-__all__ = ['MLP', 'ConvEncoder', 'ConvDecoder', 'dcgan_init', 'to_image', 'bernoulli_nll']
+__all__ = ['MLP', 'ConvEncoder', 'ConvDecoder', 'dcgan_init', 'to_image']
 
 # %% ../nbs/api/04_blocks.ipynb #f3de412c
 def _act(name: str) -> nn.Module:
@@ -128,7 +126,3 @@ def to_image(out: torch.Tensor, kind: str = 'tanh') -> torch.Tensor:
     if kind == 'tanh': return torch.tanh(out)
     if kind == 'logits': return torch.tanh(out/2)        # = 2*sigmoid(out) - 1
     raise ValueError(f"kind must be 'tanh' or 'logits', got {kind!r}")
-
-def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    "-log p(x | logits) summed over pixels, per image: pixels in [-1, 1] are read as probabilities (x+1)/2."
-    return F.binary_cross_entropy_with_logits(logits, (x + 1)/2, reduction='none').flatten(1).sum(1)

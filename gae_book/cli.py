@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse, os, sys, json
 from pathlib import Path
 import torch
-from .core import default_device, seed_everything, is_quick, capabilities
+from .core import default_device, seed_everything, capabilities
 from .data import mnist, shapes, image_folder
 from .viz import save_grid
 from .core import CheckpointError

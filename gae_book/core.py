@@ -6,8 +6,8 @@ Docs: https://gae-book.github.io/gae_book/api/core.html.md"""
 
 # %% ../nbs/api/00_core.ipynb #f4901919
 from __future__ import annotations
-import os, io, random, hashlib, tempfile, zipfile, pickle
-from dataclasses import dataclass, field, asdict, replace
+import os, io, random, hashlib, tempfile, pickle
+from dataclasses import dataclass, replace
 from pathlib import Path
 import torch
 

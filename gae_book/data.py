@@ -7,7 +7,7 @@ Docs: https://gae-book.github.io/gae_book/api/data.html.md"""
 # %% ../nbs/api/01_data.ipynb #013dbab8
 from __future__ import annotations
 import os, io, math, socket, functools, contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch

@@ -7,14 +7,13 @@ Docs: https://gae-book.github.io/gae_book/foundations.html.md"""
 # %% ../nbs/00_foundations.ipynb #4532eabc
 from __future__ import annotations
 import torch
-from torch import nn
-import torch.nn.functional as F
-from .core import exists, default
-from .blocks import ConvEncoder, ConvDecoder, dcgan_init, to_image, bernoulli_nll
-from .train import GenerativeModel, frozen, register
+from .blocks import ConvEncoder, ConvDecoder, dcgan_init
+from .losses import bernoulli_nll, reparameterise, gaussian_kl, gan_d_loss, gan_g_loss
+from .model import GenerativeModel, frozen, keyword_args, inference
+from .registry import register
 
 # %% auto #0
-__all__ = ['AE', 'gaussian_kl', 'VAE', 'd_loss_ns', 'g_loss_ns', 'GAN']
+__all__ = ['AE', 'VAE', 'GAN']
 
 # %% ../nbs/00_foundations.ipynb #75ffe856
 @register('ae', 'Autoencoder, Bernoulli pixel loss (the blur baseline)', steps=3000, chapter='00 foundations')
@@ -22,6 +21,7 @@ class AE(GenerativeModel):
     "A deterministic convolutional autoencoder trained on the Bernoulli pixel likelihood."
     offers = {'encode', 'decode', 'reconstruct'}    # no prior: nothing to sample from
     output = 'logits'                               # G(z) are Bernoulli logits
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32), # (C, H, W) of the images
                  z_dim: int = 16,     # size of the code z
                  ch: int = 32,        # width of the first convolution (doubles at each stage)
@@ -39,15 +39,11 @@ class AE(GenerativeModel):
         return dict(rec=rec.detach())
 
 # %% ../nbs/00_foundations.ipynb #ebc83e0c
-def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    "KL(N(mu, exp(logvar)) || N(0, I)) per row, summed over the code's coordinates."
-    mu, logvar = mu.float(), logvar.float()               # in float32 under mixed precision (exp of a log-variance)
-    return 0.5*(mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
-
 @register('vae', 'Variational autoencoder (Kingma & Welling 2014)', steps=6000, chapter='00 foundations')
 class VAE(GenerativeModel):
     "A convolutional VAE: Gaussian encoder q(z|x), Bernoulli decoder p(x|z), prior N(0, I)."
     offers = {'sample', 'encode', 'decode', 'reconstruct'}   # sample = decode(z), z ~ N(0, I): the base class's default
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  lr: float = 1e-3, betas=(0.9, 0.999),
                  beta: float = 1.0):    # weight of the KL term (1 = the ELBO)
@@ -61,24 +57,16 @@ class VAE(GenerativeModel):
         "mu(x), log sigma^2(x) of q(z|x)."
         return self.E(x).chunk(2, dim=1)
 
+    @inference
     def encode(self, x): return self.posterior(self.check(x))[0]        # the posterior mean
 
     def train_step(self, x, y=None):
         mu, logvar = self.posterior(x)
-        z = mu + (0.5*logvar).exp()*torch.randn_like(mu)                 # z = mu + sigma * eps
+        z = reparameterise(mu, logvar)                                  # z = mu + sigma * eps
         rec = bernoulli_nll(self.G(z), x).mean()                        # -E_q[log p(x|z)], one sample
         kl = gaussian_kl(mu, logvar).mean()                             # KL(q(z|x) || p(z))
         self.update('vae', rec + self.beta*kl)
         return dict(nelbo=(rec + kl).detach(), rec=rec.detach(), kl=kl.detach())
-
-# %% ../nbs/00_foundations.ipynb #a0fdc6b4
-def d_loss_ns(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    "Discriminator loss: -log D(x) - log(1 - D(G(z))) with D = sigmoid(logits), averaged."
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
-
-def g_loss_ns(fake_logits: torch.Tensor) -> torch.Tensor:
-    "Non-saturating generator loss: -log D(G(z)), averaged."
-    return F.softplus(-fake_logits).mean()
 
 # %% ../nbs/00_foundations.ipynb #7d7bba02
 @register('gan', 'DCGAN with the non-saturating loss (Goodfellow et al. 2014)', steps=5000, chapter='00 foundations')
@@ -86,6 +74,7 @@ class GAN(GenerativeModel):
     "DCGAN-style GAN with the non-saturating loss; it can sample but has no encoder."
     offers = {'sample', 'decode'}
     output = 'tanh'                   # G ends in tanh, as in DCGAN
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  lr: float = 2e-4, betas=(0.5, 0.999),
                  norm: str = 'bn'):   # normalisation in G and D: 'bn' (DCGAN), 'in' or 'none'
@@ -98,12 +87,12 @@ class GAN(GenerativeModel):
                     d=torch.optim.Adam(self.D.parameters(), self.lr, betas=self.betas))
 
     def train_step(self, x, y=None):
-        fake = self.sample(len(x))
+        fake = self.generate(self.sample_prior(len(x)))             # G(z), z ~ p(z)
         d_real, d_fake = self.D(x), self.D(fake.detach())           # detached: L_D does not reach G
-        ld = d_loss_ns(d_real, d_fake)
+        ld = gan_d_loss(d_real, d_fake)
         self.update('d', ld)
         with frozen(self.D):                                         # L_G updates G only
-            lg = g_loss_ns(self.D(fake))
+            lg = gan_g_loss(self.D(fake))
             self.update('g', lg)
         return dict(d_loss=ld.detach(), g_loss=lg.detach(),
                     D_real=torch.sigmoid(d_real).mean().detach(), D_fake=torch.sigmoid(d_fake).mean().detach())

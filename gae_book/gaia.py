@@ -8,14 +8,12 @@ Docs: https://gae-book.github.io/gae_book/gaia.html.md"""
 from __future__ import annotations
 import torch
 from torch import nn
-import torch.nn.functional as F
-from .blocks import ConvEncoder, ConvDecoder, to_image, _norm2d
-from .train import GenerativeModel, frozen, register
-from .metrics import rank_correlation
+from .blocks import ConvEncoder, ConvDecoder, _norm2d
+from .model import GenerativeModel, keyword_args, inference
+from .registry import register
 
 # %% auto #0
-__all__ = ['l1_error', 'recon_error', 'distance_loss', 'interpolation_alphas', 'interpolate_batch', 'sample_between', 'GAIA',
-           'distance_preservation', 'neighbourhood_preservation', 'nearest_label_agreement']
+__all__ = ['l1_error', 'recon_error', 'distance_loss', 'interpolation_alphas', 'interpolate_batch', 'sample_between', 'GAIA']
 
 # %% ../nbs/06_gaia.ipynb #f26dbd11
 def l1_error(u: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -79,6 +77,7 @@ class _SpatialAE(nn.Sequential):
 class GAIA(GenerativeModel):
     "GAIA (Sainburg et al. 2018) with the official code's losses and balancing: an autoencoder generator against an autoencoder discriminator that judges interpolations."
     output = 'tanh'
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  d_code: str = 'spatial',            # D's bottleneck: 'spatial' (a (2ch, S/4, S/4) map, as the official code) or 'vector'
                  d_z_dim: int = 32,                  # size of D's code when d_code='vector'
@@ -102,6 +101,7 @@ class GAIA(GenerativeModel):
         adam = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr, betas=self.betas)
         return dict(d=adam(self.D), g=adam(self.E, self.G))
 
+    @inference
     def sample(self, n: int):
         "Decode interpolations between the codes of n random pairs of remembered images (GAIA has no prior to sample)."
         if getattr(self, '_codes', None) is None: raise RuntimeError("GAIA samples by interpolating between codes of real images: call remember(x) with some training images first")
@@ -128,7 +128,7 @@ class GAIA(GenerativeModel):
     def train_step(self, x, y=None):
         if len(x) < 2: raise ValueError(f"GAIA interpolates between pairs of a batch: it needs batches of 2 images or more, got {len(x)}.")
         z = self.E(x)
-        x_rec, x_int = self.decode(z), self.decode(interpolate_batch(z))
+        x_rec, x_int = self.generate(z), self.generate(interpolate_batch(z))
         n = len(x)
         dx = self.D(torch.cat([x, x_rec, x_int])) if self.d_norm != 'bn' else torch.cat([self.D(u) for u in (x, x_rec, x_int)])
         d_real = l1_error(dx[:n], x).mean()                      # D reconstructs real images...
@@ -152,26 +152,3 @@ class GAIA(GenerativeModel):
         opt_d.step(); opt_g.step()
         return dict(d_real=d_real.detach(), d_rec=d_rec.detach(), d_int=d_int.detach(), share_d=torch.tensor(share_d, device=x.device),
                     p_d=p_d.detach(), p_g=p_g.detach(), dist=dist.detach())
-
-# %% ../nbs/06_gaia.ipynb #c71587d7
-def distance_preservation(encode, x: torch.Tensor) -> float:
-    "Rank correlation between the pairwise pixel distances of images x and those of their codes."
-    with torch.no_grad(): z = encode(x)
-    return rank_correlation(torch.pdist(x.flatten(1)), torch.pdist(z.flatten(1)))
-
-def neighbourhood_preservation(encode,               # images -> codes
-                               x: torch.Tensor,      # held-out images
-                               k: int = 10) -> float:
-    "Share of each image's k nearest neighbours in pixel space that are also among its k nearest in code space (chance: k/(N-1))."
-    with torch.no_grad(): z = encode(x).flatten(1).float()
-    def knn(v):
-        d = torch.cdist(v, v); d.fill_diagonal_(float('inf'))
-        return d.topk(k, largest=False).indices
-    a, b = knn(x.flatten(1).float()), knn(z)
-    return float((a[:, :, None] == b[:, None, :]).any(2).float().mean())
-
-def nearest_label_agreement(encode, x: torch.Tensor, y: torch.Tensor) -> float:
-    "How often an image's nearest neighbour in code space has its label (leave-one-out 1-NN accuracy in the codes)."
-    with torch.no_grad(): z = encode(x).flatten(1).float()
-    d = torch.cdist(z, z); d.fill_diagonal_(float('inf'))
-    return float((y[d.argmin(1)] == y).float().mean())

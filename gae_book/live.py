@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64, html, json, uuid
 from pathlib import Path
 import torch
-from .train import GenerativeModel
+from .model import GenerativeModel
 from .widgets import latent_directions, decode_images, png_grid
 from .viz import lerp_codes
 from .pretrained import export_onnx

@@ -6,22 +6,23 @@ Docs: https://gae-book.github.io/gae_book/evaluation.html.md"""
 
 # %% ../nbs/01_evaluation.ipynb #7bad47a3
 from __future__ import annotations
-import math, functools
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import exists, default, default_device, capabilities, save_checkpoint, load_checkpoint, budget, is_quick, progress_bar
-from .data import check_images, Data, ImageSet
+from .core import exists, default, default_device, capabilities, save_checkpoint, load_checkpoint, budget, progress_bar
+from .data import check_images, Data
 from .viz import lerp_codes
 
 # %% auto #0
 __all__ = ['DigitClassifier', 'to_classifier_input', 'augment', 'train_classifier', 'predict_logits', 'save_classifier',
            'classifier', 'classifier_info', 'features', 'probabilities', 'frechet_distance', 'fd', 'class_histogram',
            'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe', 'clustering_error',
-           'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'slerp', 'path_length', 'Estimate', 'over_seeds',
+           'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'distance_preservation',
+           'neighbourhood_preservation', 'nearest_label_agreement', 'slerp', 'path_length', 'Estimate', 'over_seeds',
            'bootstrap', 'difference', 'fd_floor', 'mmd_test', 'precision_recall', 'memorisation', 'fit_clusters',
            'cluster_baseline', 'clustering_error_paper', 'evaluate', 'crossfade', 'MetricsTable', 'metrics_table',
            'SeedsTable', 'seeds_table']
@@ -263,6 +264,28 @@ def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> float:
     ra, rb = (t.argsort().argsort().double() for t in (a, b))
     ra, rb = ra - ra.mean(), rb - rb.mean()
     return float((ra*rb).sum()/(ra.norm()*rb.norm()))
+
+def distance_preservation(encode, x: torch.Tensor) -> float:
+    "Rank correlation between the pairwise pixel distances of images x and those of their codes."
+    with torch.no_grad(): z = encode(x)
+    return rank_correlation(torch.pdist(x.flatten(1)), torch.pdist(z.flatten(1)))
+
+def neighbourhood_preservation(encode,               # images -> codes
+                               x: torch.Tensor,      # held-out images
+                               k: int = 10) -> float:
+    "Share of each image's k nearest neighbours in pixel space that are also among its k nearest in code space (chance: k/(N-1))."
+    with torch.no_grad(): z = encode(x).flatten(1).float()
+    def knn(v):
+        d = torch.cdist(v, v); d.fill_diagonal_(float('inf'))
+        return d.topk(k, largest=False).indices
+    a, b = knn(x.flatten(1).float()), knn(z)
+    return float((a[:, :, None] == b[:, None, :]).any(2).float().mean())
+
+def nearest_label_agreement(encode, x: torch.Tensor, y: torch.Tensor) -> float:
+    "How often an image's nearest neighbour in code space has its label (leave-one-out 1-NN accuracy in the codes)."
+    with torch.no_grad(): z = encode(x).flatten(1).float()
+    d = torch.cdist(z, z); d.fill_diagonal_(float('inf'))
+    return float((y[d.argmin(1)] == y).float().mean())
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t) -> torch.Tensor:
     "Spherical interpolation: along the great circle from a to b (radius changing linearly), so a path between two Gaussian codes keeps a typical norm."

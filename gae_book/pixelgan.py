@@ -9,10 +9,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import exists, default, progress_bar
+from .core import default
 from .blocks import MLP
-from .data import mnist, ImageSet, Data, binarized_mnist
-from .train import GenerativeModel, frozen, register, full_precision
+from .data import binarized_mnist
+from .model import GenerativeModel, frozen, full_precision, keyword_args, inference
+from .registry import register
+from .losses import bernoulli_nll, real_loss, fake_loss, r1_penalty
 from .aae import SemiSupervisedAAE
 
 # %% auto #0
@@ -136,10 +138,11 @@ class CodeDiscriminator(nn.Module):
 # %% ../nbs/04_pixelgan.ipynb #90a27b92
 def pixelcnn_nll(net: PixelCNN, x: torch.Tensor, z=None) -> torch.Tensor:
     "-log p(x | z) per image in nats: a PixelCNN's exact likelihood of binary images x."
-    return F.binary_cross_entropy_with_logits(net(x, z), (x + 1)/2, reduction='none').flatten(1).sum(1)
+    return bernoulli_nll(net(x, z), x)
 
 class PixelGANAutoencoder(GenerativeModel):
     "PixelGAN autoencoder (Makhzani & Frey 2017): noisy encoder, PixelCNN decoder, adversarial prior on the code."
+    @keyword_args
     def __init__(self, *, image_shape=(1, 28, 28),
                  prior: str = 'gaussian',      # 'gaussian' (spatial bias) or 'categorical' (global bias)
                  z_dim: int = 8,               # size of the Gaussian code
@@ -208,14 +211,18 @@ class PixelGANAutoencoder(GenerativeModel):
         y = torch.randint(0, self.code_dim, (n,), device=self.device) if y is None else y.to(self.device)
         return F.one_hot(y, self.code_dim).float()
 
+    @inference
     def encode(self, x): return self.code(self.check(x))
+    @inference
     def decode(self, z, generator=None):
         return sample_pixelcnn(self.decoder, len(z), self.check_codes(z, self.code_dim), generator=generator)
+    @inference
     def cluster(self, x):
         "The category of images x (a categorical code only: a Gaussian code has no clusters)."
         if self.prior != 'categorical': raise ValueError("cluster needs prior='categorical': a Gaussian code has no clusters")
         return self.code(self.check(x)).argmax(1)
     def classify(self, x): return self.cluster(x)
+    @inference
     def reconstruct(self, x, generator=None):
         "A draw of p(x | E(x)): the code of x, then the PixelCNN samples the image pixel by pixel."
         with torch.no_grad(): return self.decode(self.read(self.encode(x)), generator=generator)
@@ -232,14 +239,13 @@ class PixelGANAutoencoder(GenerativeModel):
         z = self.code(x)                                     # phase 2: match q(z) to p(z) adversarially
         prior = self.sample_prior(len(x)).requires_grad_(self.r1_gamma > 0)
         with full_precision(prior): real = self.D(prior)     # R1 differentiates this pass twice: float32 under autocast
-        d_loss = F.softplus(-real).mean() + F.softplus(self.D(z.detach())).mean()
+        d_loss = real_loss(real) + fake_loss(self.D(z.detach()))
         out = dict(rec=rec.detach(), d_loss=d_loss.detach())
         if self.r1_gamma > 0:                                # R1: keep D flat at the prior's samples
-            g, = torch.autograd.grad(real.sum(), prior, create_graph=True)
-            r1 = g.pow(2).sum(1).mean(); d_loss = d_loss + self.r1_gamma/2*r1; out['r1'] = r1.detach()
+            r1 = r1_penalty(real, prior); d_loss = d_loss + self.r1_gamma/2*r1; out['r1'] = r1.detach()
         self.update('d', d_loss)
         with frozen(self.D):
-            e_loss = F.softplus(-self.D(z)).mean()
+            e_loss = real_loss(self.D(z))
             self.update('e_adv', e_loss)
         out['e_adv'] = e_loss.detach()
         if self.prior == 'categorical':                      # categories used by this batch: a collapse shows at once
@@ -255,6 +261,7 @@ class PixelGANAutoencoder(GenerativeModel):
 class PixelCNNBaseline(GenerativeModel):
     "A gated PixelCNN on its own, trained on the exact likelihood: the PixelGAN autoencoder with no code at all."
     offers = {'sample'}
+    @keyword_args
     def __init__(self, *, image_shape=(1, 28, 28),
                  ch: int = 32, layers: int = 4,   # PixelCNN width and depth, as in PixelGANAutoencoder
                  lr: float = 1e-3, betas=(0.9, 0.999)):
@@ -264,6 +271,7 @@ class PixelCNNBaseline(GenerativeModel):
         self.decoder = PixelCNN(ch=ch, layers=layers, size=H)
 
     def configure_optimizers(self): return dict(ae=torch.optim.Adam(self.decoder.parameters(), self.lr, betas=self.betas))
+    @inference
     def sample(self, n: int): return sample_pixelcnn(self.decoder, n)
     def nll(self, x): return pixelcnn_nll(self.decoder, x)
 

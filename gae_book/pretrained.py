@@ -9,8 +9,9 @@ from __future__ import annotations
 import ast, json, importlib, copy
 from pathlib import Path
 import torch
-from .core import exists, default, CheckpointError
-from .train import GenerativeModel, class_path, load_model
+from .core import default, CheckpointError
+from .model import GenerativeModel
+from .checkpoint import class_path, load_model
 
 # %% auto #0
 __all__ = ['weights_dir', 'save_pretrained', 'read_pretrained', 'model_info', 'available', 'load', 'fixed_noise', 'code_size',

@@ -6,223 +6,25 @@ Docs: https://gae-book.github.io/gae_book/api/train.html.md"""
 
 # %% ../nbs/api/03_train.ipynb #f3ed81ed
 from __future__ import annotations
-import os, time, json, math, random, socket, inspect, importlib, contextlib, functools, signal, threading, warnings
+import os, time, json, contextlib, functools, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
-from torch import nn
 from .core import (exists, default, default_device, seed_everything, Budget, budget, save_checkpoint,
-                           load_checkpoint, CheckpointError, runs_root, fingerprint, current_scale, progress_bar,
-                           spinning_note, cpu_busy_seconds,
-                           capabilities)
-from .data import Batches, Data, ImageSet, check_images
-from .blocks import to_image
+                           load_checkpoint, CheckpointError, current_scale, progress_bar, spinning_note,
+                           cpu_busy_seconds)
+from .data import Batches
 from .viz import save_grid, load_grid
+# the loop's parts, each in its own module; imported here, so `from gae_book.train import ...` finds them too
+from .model import GenerativeModel, RunWarning, frozen, moved, full_precision, keyword_args, inference
+from .checkpoint import (class_path, model_checkpoint, load_model, save_model, check_resumable, _rng_state,
+                                 _set_rng_state)
+from .runs import auto_run_dir, RunFolderBusy, _data_tag, _run_lock, _deferred_interrupt
+from .distributed import dist_info, Replicas, _join_processes
+from .registry import ModelEntry, MODELS, register, registered_classes, find_models, model_budget
 
 # %% auto #0
-__all__ = ['INFERENCE', 'MODELS', 'GenerativeModel', 'frozen', 'moved', 'History', 'class_path', 'model_checkpoint', 'load_model',
-           'save_model', 'auto_run_dir', 'RunWarning', 'NonFiniteLoss', 'RunFolderBusy', 'check_resumable', 'dist_info',
-           'Replicas', 'full_precision', 'fit', 'ModelEntry', 'register', 'registered_classes', 'find_models',
-           'model_budget']
-
-# %% ../nbs/api/03_train.ipynb #365f90b1
-INFERENCE = ('sample', 'encode', 'decode', 'reconstruct', 'cluster')
-
-def _inference(f):
-    "Run a public inference method in eval mode without autograd, unless inside `train_step` or `differentiable()`."
-    @functools.wraps(f)
-    def run(self, *args, **kwargs):
-        if self.__dict__.get('_grad_depth', 0): return f(self, *args, **kwargs)
-        was = self.training
-        if was: self.train(False)
-        try:
-            with torch.no_grad(): return f(self, *args, **kwargs)
-        finally:
-            if was: self.train(True)
-    run._inference = True
-    return run
-
-def _training(f):
-    "Mark the duration of `train_step`: inference methods called inside it stay differentiable and in train mode."
-    @functools.wraps(f)
-    def step(self, *args, **kwargs):
-        with self.differentiable(): return f(self, *args, **kwargs)
-    step._training = True
-    return step
-
-def _init_doc(cls) -> str|None:
-    "A docstring for `cls.__init__` listing every argument, its default and its comment (what `help()` shows)."
-    try:
-        from fastcore.docments import docments
-        d = docments(cls.__init__, full=True)
-    except Exception: return None
-    lines = [f"Build a {cls.__name__}; keyword arguments only:"]
-    for name, info in d.items():
-        if name in ('self', 'return'): continue
-        dflt = '' if info['default'] is inspect.Parameter.empty else f" = {info['default']!r}"
-        lines.append(f"    {name}{dflt}" + (f"  -- {info['docment']}" if info['docment'] else ''))
-    return '\n'.join(lines)
-
-def _full_kwargs(cls, kwargs: dict) -> dict:
-    "Constructor arguments with defaults filled in, so equal models have equal records."
-    try: sig = inspect.signature(cls.__init__)
-    except (TypeError, ValueError): return dict(kwargs)
-    try: b = sig.bind_partial(None, **kwargs)
-    except TypeError as e: raise TypeError(f"{cls.__name__}: {e}") from None
-    b.apply_defaults()
-    out = {}
-    for name, v in list(b.arguments.items())[1:]:
-        kind = sig.parameters[name].kind
-        if kind is inspect.Parameter.VAR_KEYWORD: out.update(v)
-        elif kind is not inspect.Parameter.VAR_POSITIONAL: out[name] = v
-    return out
-
-# %% ../nbs/api/03_train.ipynb #da066a0e
-class GenerativeModel(nn.Module):
-    "Base class: networks as submodules, optimizers from `configure_optimizers`, one `train_step` per batch."
-    image_shape: tuple = (1, 32, 32)
-    offers: frozenset = frozenset()   # what the model can do, of sample / encode / decode / reconstruct / cluster
-    output: str = 'logits'            # how the default `decode` reads G's output: 'logits' (Bernoulli) or 'tanh'
-
-    def __init__(self):
-        "Every constructor argument becomes an attribute of the same name (lists as tuples), as fastcore's `store_attr` would make it."
-        super().__init__()
-        for k, v in self._init_kwargs.items(): setattr(self, k, tuple(v) if isinstance(v, list) else v)
-
-    def __new__(cls, *args, **kwargs):
-        if args: raise TypeError(f"{cls.__name__} takes keyword arguments only, e.g. {cls.__name__}(z_dim=16).")
-        obj = super().__new__(cls)
-        object.__setattr__(obj, '_init_kwargs', _full_kwargs(cls, kwargs))
-        return obj
-
-    def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw)
-        for name in INFERENCE:
-            f = cls.__dict__.get(name)
-            if inspect.isfunction(f) and not getattr(f, '_inference', False): setattr(cls, name, _inference(f))
-        f = cls.__dict__.get('train_step')
-        if inspect.isfunction(f) and not getattr(f, '_training', False): cls.train_step = _training(f)
-        init = cls.__dict__.get('__init__')
-        if inspect.isfunction(init) and not init.__doc__: init.__doc__ = _init_doc(cls)
-
-    @contextlib.contextmanager
-    def differentiable(self):
-        "Within the block, sample/encode/decode/... build autograd graphs and keep the model's mode."
-        object.__setattr__(self, '_grad_depth', self.__dict__.get('_grad_depth', 0) + 1)
-        try: yield self
-        finally: object.__setattr__(self, '_grad_depth', self.__dict__['_grad_depth'] - 1)
-
-    def configure_optimizers(self) -> dict:
-        "Name -> optimizer. Called once, on first use, after the model is on its device."
-        raise NotImplementedError
-
-    @property
-    def opts(self) -> dict:
-        "The optimizers, built on first use."
-        if self.__dict__.get('_opts') is None: self.__dict__['_opts'] = self.configure_optimizers()
-        return self.__dict__['_opts']
-
-    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
-        "One mini-batch of training; returns name -> detached scalar loss tensors."
-        raise NotImplementedError
-
-    def update(self, opt: str, loss: torch.Tensor):
-        "Zero the grads of optimizer `opt`, backpropagate `loss`, step."
-        o = self.opts[opt]
-        o.zero_grad(set_to_none=True); loss.backward(); o.step()
-
-    @property
-    def device(self) -> torch.device:
-        p = next(self.parameters(), None)
-        return p.device if exists(p) else torch.device('cpu')
-
-    def check(self, x, what='images'):
-        "Check that `x` are images this model accepts (shape, channels, range, finite), with a clear error if not."
-        return check_images(x, self.image_shape, what=f"{type(self).__name__}: {what}")
-
-    def check_codes(self, z, dim: int, what: str = 'codes'):
-        "Check that `z` is a float tensor (N, ..., dim) of finite codes, with a clear error if not."
-        name = f"{type(self).__name__}: {what}"
-        if not isinstance(z, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(z).__name__}.")
-        if not z.is_floating_point(): raise TypeError(f"{name} must be floating point, got {z.dtype}. Use z.float().")
-        if z.dim() < 2 or z.shape[-1] != dim:
-            raise ValueError(f"{name} must have shape (N, {dim}), got {tuple(z.shape)}"
-                             + (f". For one code use z[None]." if z.dim() == 1 and len(z) == dim else '.'))
-        if not self.__dict__.get('_grad_depth') and not torch.isfinite(z).all():   # not inside a step: no sync there
-            raise ValueError(f"{name} contain NaN or infinite values.")
-        return z
-
-    def _offered(self, what: str):
-        if what not in self.offers:
-            raise NotImplementedError(f"{type(self).__name__} does not {what}: it offers "
-                                      f"{', '.join(sorted(self.offers)) or 'none of sample/encode/decode'}.")
-
-    def sample_prior(self, n: int) -> torch.Tensor:
-        "n codes from the prior p(z): N(0, I) of size `z_dim`, unless the model says otherwise."
-        return torch.randn(n, self.z_dim, device=self.device)
-
-    @_inference
-    def sample(self, n: int, **kwargs) -> torch.Tensor:
-        "n new images: decode(sample_prior(n, **kwargs)) (a label-conditioned prior takes `y=`, say)."
-        self._offered('sample')
-        return self.decode(self.sample_prior(n, **kwargs))
-
-    @_inference
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        "Images -> codes: E(x), unless the model says otherwise."
-        self._offered('encode')
-        return self.E(self.check(x))
-
-    @_inference
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        "Codes -> images in [-1, 1]: G(z) read as `output` says."
-        self._offered('decode')
-        return to_image(self.G(self.check_codes(z, getattr(self, 'code_dim', None) or self.z_dim)), self.output)
-
-    @_inference
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        "decode(encode(x))."
-        self._offered('reconstruct')
-        return self.decode(self.encode(x))
-
-    def snapshot(self, x: torch.Tensor, z: torch.Tensor|None = None) -> torch.Tensor:
-        "Images to watch during training: samples if the model can sample, else reconstructions of `x`."
-        if 'sample' in self.offers: return self.sample(len(x))
-        return self.reconstruct(x)
-
-    def plan(self, steps: int) -> str|None:
-        "Called by `fit` before the first step with the run's total steps (a schedule that depends on the run's length is set here); returns a warning, or None."
-        return None
-
-    def unfinished(self) -> str|None:
-        "Called by `fit` when a run ends: what the model has not reached yet (e.g. its full resolution), or None."
-        return None
-
-    def hparams(self) -> dict:
-        "The keyword arguments this model was built with."
-        return dict(self._init_kwargs)
-
-    def __repr__(self):
-        n = sum(p.numel() for p in self.parameters())
-        kw = ', '.join(f'{k}={v!r}' for k, v in self._init_kwargs.items())
-        return f"{type(self).__name__}({kw}) with {n/1e6:.2f}M parameters"
-
-# %% ../nbs/api/03_train.ipynb #124558a3
-@contextlib.contextmanager
-def frozen(*nets: nn.Module):
-    "Within the block, the parameters of `nets` get no gradients (their previous flags are restored)."
-    params = [p for n in nets for p in n.parameters()]
-    flags = [p.requires_grad for p in params]
-    for p in params: p.requires_grad_(False)
-    try: yield
-    finally:
-        for p, f in zip(params, flags): p.requires_grad_(f)
-
-def moved(model: nn.Module, fn) -> set:
-    "Names of the top-level submodules whose parameters `fn()` changes: which networks a step trains (buffers such as batch-norm statistics do not count)."
-    before = {k: p.detach().clone() for k, p in model.named_parameters()}
-    fn()
-    return {k.split('.')[0] for k, p in model.named_parameters() if not torch.equal(p.detach(), before[k])}
+__all__ = ['History', 'NonFiniteLoss', 'fit']
 
 # %% ../nbs/api/03_train.ipynb #71f2959f
 @dataclass
@@ -264,158 +66,9 @@ class History:
         return cls(losses={k: list(v) for k, v in s['losses'].items()}, snapshots=snaps,
                    step=s['step'], seconds=s['seconds'], scale=s.get('scale', ''))
 
-# %% ../nbs/api/03_train.ipynb #12c4a525
-def _rng_state() -> dict:
-    s = dict(torch=torch.get_rng_state(), python=list(random.getstate()[1]), python_v=random.getstate()[0],
-             python_gauss=random.getstate()[2] if random.getstate()[2] is not None else float('nan'))
-    if torch.cuda.is_available(): s['cuda'] = torch.cuda.get_rng_state_all()
-    return s
-
-def _set_rng_state(s: dict):
-    torch.set_rng_state(s['torch'])
-    g = s['python_gauss']
-    random.setstate((s['python_v'], tuple(s['python']), None if g != g else g))
-    if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
-
-# %% ../nbs/api/03_train.ipynb #fdefa75c
-def class_path(cls) -> str:
-    "'module.Class' for `cls`; a class defined in a notebook maps to the gae_book module that exports it."
-    if cls.__module__ == '__main__':
-        try: from gae_book._modidx import d
-        except ImportError: d = {'syms': {}}
-        for mod, syms in d['syms'].items():
-            if f'{mod}.{cls.__qualname__}' in syms: return f'{mod}.{cls.__qualname__}'
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-def _class_source(cls) -> str:
-    "Source of the module that defines `cls` (its exported module for notebook classes), '' if unavailable."
-    mod = class_path(cls).rpartition('.')[0]
-    try: return inspect.getsource(importlib.import_module(mod))
-    except (TypeError, OSError, ImportError): return ''
-
-# %% ../nbs/api/03_train.ipynb #d6d3c50c
-def model_checkpoint(model: GenerativeModel, **extra) -> dict:
-    "What is needed to rebuild `model`: its class, constructor arguments and weights (plus `extra`)."
-    return dict(cls=class_path(type(model)), kwargs=model.hparams(), model=model.state_dict(), **extra)
-
-def load_model(path_or_ckpt, device=None) -> GenerativeModel:
-    "Rebuild a model saved by `fit` or `save_model`, in eval mode (only registered model classes, or the session's own, are built)."
-    ck = path_or_ckpt if isinstance(path_or_ckpt, dict) else load_checkpoint(path_or_ckpt)
-    src = 'The checkpoint' if isinstance(path_or_ckpt, dict) else f'Checkpoint {path_or_ckpt}'
-    if not isinstance(ck.get('cls'), str) or 'model' not in ck:
-        raise CheckpointError(f"{src} has no model class or weights; was it written by gae_book's fit or save_model?")
-    mod, _, name = ck['cls'].rpartition('.')
-    if not (mod == 'gae_book' or mod.startswith('gae_book.') or mod == '__main__'):
-        raise CheckpointError(f"{src}: refusing to load class {ck['cls']}: only gae_book models are rebuilt from checkpoints.")
-    try: cls = getattr(importlib.import_module(mod), name)
-    except (ImportError, AttributeError):
-        raise CheckpointError(f"{src} names the class {ck['cls']}, which does not exist in this version of gae_book.") from None
-    from gae_book.train import registered_classes      # the registry, below (it imports every chapter's module)
-    own = mod == '__main__' and isinstance(cls, type) and issubclass(cls, GenerativeModel)   # defined in this session
-    if not (own or cls in registered_classes()) or not isinstance(ck.get('kwargs'), dict) \
-            or not all(isinstance(k, str) for k in ck['kwargs']):
-        raise CheckpointError(f"{src}: refusing to load {ck['cls']}: a checkpoint can only rebuild a registered model "
-                              f"class (`gae-book list`) from a dict of its arguments.")
-    try: model = cls(**ck['kwargs'])
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(f"{src}: {ck['cls']} cannot be built from its arguments: {e}") from None
-    try: model.load_state_dict(ck['model'])
-    except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as e:
-        raise CheckpointError(f"{src}: the weights do not fit {ck['cls']}({', '.join(f'{k}={v!r}' for k, v in ck['kwargs'].items())}): "
-                              f"{(str(e).splitlines() or [''])[0][:300]}") from None
-    return model.to(default(device, default_device)).eval()
-
-def save_model(model: GenerativeModel, path) -> Path:
-    "Save a model (class, arguments, weights) so that `load_model` can rebuild it."
-    return save_checkpoint(model_checkpoint(model), path)
-
-# %% ../nbs/api/03_train.ipynb #ebc8000a
-def _data_tag(data) -> str:
-    "What identifies the training images: kind, size, shape and a checksum of their content."
-    d = data.data if isinstance(data, Batches) else data.train if isinstance(data, Data) else data
-    if isinstance(d, ImageSet):
-        y = float(d.y[::7].float().sum()) if exists(d.y) else ''
-        return f"images:{tuple(d.x.shape)}:{float(d.x[::7].double().sum()):.6f}:{y}"
-    files = getattr(d, 'files', None)
-    return f"{type(d).__name__}:{len(d)}:{fingerprint([str(f) for f in files]) if exists(files) else ''}"
-
-def auto_run_dir(model: GenerativeModel, data, bud: Budget, seed: int = 0, name: str|None = None,
-                 world: int = 1, precision: str = 'fp32') -> Path:
-    "The cache folder for this (model, data, budget, seed): changes whenever any of them or the code changes."
-    src = _class_source(type(model)) + inspect.getsource(inspect.getmodule(fit))
-    with torch.no_grad():                        # the initial weights, so the seed used to build the model counts
-        init = [round(float(p.double().sum()), 6) for p in model.parameters()]
-    tag = fingerprint(type(model).__qualname__, sorted(model.hparams().items()), src, _data_tag(data),
-                      bud.steps, bud.batch_size, seed, init, *([bud.seconds] if exists(bud.seconds) else []),
-                      *([f'world={world}'] if world > 1 else []), *([precision] if precision != 'fp32' else []))
-    return runs_root(bud.scale)/f"{default(name, type(model).__name__.lower())}-{tag}"
-
 # %% ../nbs/api/03_train.ipynb #2af295cd
-class RunWarning(UserWarning):
-    "A run that will end, or ended, short of what its model needs (shown every time, not once per line)."
-warnings.simplefilter('always', RunWarning)
-
 class NonFiniteLoss(FloatingPointError):
     "A loss became NaN or infinite during training."
-
-# %% ../nbs/api/03_train.ipynb #1bdb9572
-class RunFolderBusy(RuntimeError):
-    "Another training process is writing to this run folder."
-
-_HELD = set()                             # run folders this process holds
-
-def _lock_owner(lock: Path):
-    "(pid, host) written in a lock file, or None if it cannot be read."
-    try: pid, host = lock.read_text().split()[:2]; return int(pid), host
-    except (OSError, ValueError): return None
-
-def _alive(pid: int) -> bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True       # someone else's process
-    return True
-
-@contextlib.contextmanager
-def _run_lock(run_dir: Path|None):
-    "Hold `run_dir/.lock` (this process's id and host) while training writes there; refuse a second writer clearly."
-    if run_dir is None: yield; return
-    run_dir.mkdir(parents=True, exist_ok=True)
-    lock, me = run_dir/'.lock', (os.getpid(), socket.gethostname())
-    for _ in range(3):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            with os.fdopen(fd, 'w') as f: f.write(f"{me[0]} {me[1]}\n")
-            break
-        except FileExistsError:
-            owner = _lock_owner(lock)
-            if owner is None: time.sleep(0.2); owner = _lock_owner(lock)     # it may be being written right now
-            mine_and_held = owner == me and run_dir.resolve() in _HELD
-            stale = owner is not None and owner[1] == me[1] and not mine_and_held and (owner[0] == me[0] or not _alive(owner[0]))
-            if not stale:
-                who = f"process {owner[0]} on {owner[1]}" if owner else "another process"
-                raise RunFolderBusy(f"The run folder {run_dir} is in use by {who} (lock file {lock}). Wait for that run "
-                                    f"to finish, or choose another run folder (--out on the command line). If no run is "
-                                    f"using it, delete {lock}.") from None
-            lock.unlink(missing_ok=True)      # left by a process that no longer runs: take over, and clear its debris
-            for t in run_dir.glob('.*.tmp'): t.unlink(missing_ok=True)
-    else: raise RunFolderBusy(f"Could not take the lock {lock}: other processes keep taking it.")
-    _HELD.add(run_dir.resolve())
-    try: yield
-    finally:
-        _HELD.discard(run_dir.resolve())
-        if _lock_owner(lock) == me: lock.unlink(missing_ok=True)
-
-@contextlib.contextmanager
-def _deferred_interrupt():
-    "Within the block, a first SIGINT sets flag['hit'] instead of raising; a second raises KeyboardInterrupt."
-    flag = dict(hit=False)
-    if threading.current_thread() is not threading.main_thread(): yield flag; return
-    def handler(sig, frame):
-        if flag['hit']: raise KeyboardInterrupt
-        flag['hit'] = True
-    old = signal.signal(signal.SIGINT, handler)
-    try: yield flag
-    finally: signal.signal(signal.SIGINT, old)
 
 # %% ../nbs/api/03_train.ipynb #247f9d6e
 def _load_snapshot(run_dir: Path, step: int, like: torch.Tensor):
@@ -423,34 +76,6 @@ def _load_snapshot(run_dir: Path, step: int, like: torch.Tensor):
     path = run_dir/f'samples_{step:06d}.png'
     try: return load_grid(path, len(like), channels=like.shape[1]) if path.exists() else None
     except (OSError, ValueError): return None
-
-def _plain(v):
-    "Arguments as plain data, so that a tuple and the list a checkpoint gives back compare equal."
-    if isinstance(v, (tuple, list, torch.Size)): return [_plain(u) for u in v]
-    if isinstance(v, dict): return {k: _plain(u) for k, u in v.items()}
-    return v
-
-_RUN_KEYS = ('cls', 'kwargs', 'model', 'opts', 'batches', 'rng', 'history')
-
-def check_resumable(ck: dict, model: GenerativeModel, data_tag: str|None = None, path='the checkpoint'):
-    "Refuse, with a message naming what differs, to resume `model` from a checkpoint of another model, run or data."
-    missing = [k for k in _RUN_KEYS if k not in ck]
-    if missing:
-        raise CheckpointError(f"{path} is not a training run of fit (it lacks {', '.join(missing)}; it holds "
-                              f"{', '.join(map(str, ck)) or 'nothing'}). Use another run folder, or rebuild the model "
-                              f"it holds with load_model.")
-    if ck['cls'] != class_path(type(model)):
-        raise CheckpointError(f"{path} holds a run of {ck['cls']}, not of {class_path(type(model))}. Use another run "
-                              f"folder, or build the same model to resume it.")
-    mine, theirs = _plain(model.hparams()), _plain(ck['kwargs'])
-    diff = [f"{k}={theirs.get(k, '(unset)')!r} in the checkpoint, {mine.get(k, '(unset)')!r} here"
-            for k in sorted(set(mine) | set(theirs)) if mine.get(k, '(unset)') != theirs.get(k, '(unset)')]
-    if diff:
-        raise CheckpointError(f"{path} was trained with other arguments: " + '; '.join(diff) + ". Build the model with "
-                              f"the checkpoint's arguments to resume it, or use another run folder (resume=False starts over).")
-    if exists(data_tag) and ck.get('data') not in (None, data_tag):
-        raise CheckpointError(f"{path} was trained on other data ({ck['data']}) than this run's ({data_tag}). "
-                              f"Use another run folder, or the same data to resume it.")
 
 _SAID = set()
 def _said(note: str) -> bool:
@@ -466,71 +91,6 @@ def _summary_line(hist: History) -> str:
 def _progress(total, initial, desc, enabled):
     return progress_bar(total, desc, initial=initial) if enabled else None
 
-# %% ../nbs/api/03_train.ipynb #030dda39
-def dist_info() -> tuple:
-    "(rank, world size, local rank) of this process, from `torchrun`'s environment; (0, 1, 0) when it runs alone."
-    return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
-
-def _join_processes(device: torch.device) -> tuple:
-    "Join torchrun's process group when there is one (gloo on CPU, nccl on CUDA): (rank, world)."
-    import torch.distributed as dist
-    rank, world, _ = dist_info()
-    if world == 1 and not dist.is_initialized(): return 0, 1
-    if not dist.is_initialized():
-        dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
-    return dist.get_rank(), dist.get_world_size()
-
-def _flat_op(tensors: list, op):
-    "Apply a collective `op` to `tensors` as one flat message per dtype, and copy the results back."
-    by = {}
-    for t in tensors: by.setdefault(t.dtype, []).append(t)
-    for ts in by.values():
-        flat = torch.cat([t.detach().reshape(-1) for t in ts])
-        op(flat)
-        i = 0
-        for t in ts:
-            t.data.copy_(flat[i:i + t.numel()].view_as(t)); i += t.numel()
-
-class Replicas:
-    """Keeps the copies of a model in several processes identical, as data-parallel training needs.
-
-    - At the start, every process takes process 0's parameters and buffers.
-    - Every optimizer of the model averages its gradients over the processes just before it steps (an optimizer
-      pre-step hook): once per update, after all the backward passes that built them.
-    - After every training step, process 0's buffers (batch-norm running statistics, ALAE's average w, the
-      moving-average networks) are copied to the others, as `DistributedDataParallel` does by default: statistics
-      of each process's own batch would otherwise drift apart.
-    """
-    def __init__(self, model: GenerativeModel, world: int):
-        import torch.distributed as dist
-        self.dist, self.world, self.model = dist, world, model
-        self.device = model.device                    # nccl reduces only tensors on the GPU
-        _flat_op([*model.parameters(), *model.buffers()], lambda t: dist.broadcast(t, 0))
-        self.hooks = [o.register_step_pre_hook(self._average) for o in model.opts.values()]
-        self.buffers = list(model.buffers())
-
-    def _average(self, opt, args, kwargs):
-        grads = [p.grad for g in opt.param_groups for p in g['params'] if p.grad is not None]
-        if grads: _flat_op(grads, lambda t: (self.dist.all_reduce(t), t.div_(self.world)))
-
-    def after_step(self):
-        if self.buffers: _flat_op(self.buffers, lambda t: self.dist.broadcast(t, 0))
-
-    def mean(self, t: torch.Tensor) -> torch.Tensor:
-        "The average of `t` over the processes (for the logged losses)."
-        t = t.to(self.device, copy=True); self.dist.all_reduce(t); return (t/self.world).cpu()
-
-    def any(self, flag: bool) -> bool:
-        "True in every process when `flag` is true in one of them."
-        t = torch.tensor([float(flag)], device=self.device); self.dist.all_reduce(t); return bool(t.item() > 0)
-
-    def gather_rng(self) -> list:
-        out = [None]*self.world; self.dist.all_gather_object(out, _rng_state()); return out
-
-    def close(self):
-        for h in self.hooks: h.remove()
-        self.dist.barrier()
-
 # %% ../nbs/api/03_train.ipynb #047c2655
 def _precision(precision: str, device: torch.device):
     "A context factory for each training step: autocast to bfloat16 for 'bf16', nothing for 'fp32'."
@@ -539,11 +99,6 @@ def _precision(precision: str, device: torch.device):
     if device.type == 'cuda' and not torch.cuda.is_bf16_supported():
         raise ValueError(f"{torch.cuda.get_device_name(device)} has no bfloat16: train with precision='fp32'")
     return functools.partial(torch.autocast, device.type, dtype=torch.bfloat16)
-
-def full_precision(x: torch.Tensor|None = None):
-    "Within the block autocast is off (float32 again), for the parts of a step that need it, e.g. R1's double backward."
-    dev = x.device.type if exists(x) else ('cuda' if torch.cuda.is_available() else 'cpu')
-    return torch.autocast(dev, enabled=False)
 
 # %% ../nbs/api/03_train.ipynb #72d4182b
 def _restore(model: GenerativeModel, batches: Batches, ckpt_path: Path, data_tag, fixed_x, device) -> History:
@@ -752,59 +307,3 @@ def fit(model: GenerativeModel,
         if exists(note := model.unfinished()): warnings.warn(note, RunWarning, stacklevel=2)
         model.eval()
         return hist
-
-# %% ../nbs/api/03_train.ipynb #90a8c3d1
-@dataclass
-class ModelEntry:
-    "A registered model: how to build it, the data it trains on by default, and its default budget."
-    name: str
-    make: object          # callable(data: Data, **kwargs) -> GenerativeModel
-    description: str
-    steps: int            # default CPU book-run steps
-    gpu_steps: int
-    batch_size: int
-    chapter: str
-    data: object = None   # callable(verbose=True) -> Data it trains on by default; None: MNIST at 32x32
-    full_size: dict = field(default_factory=dict)   # arguments that build it at its final size from the first step
-    cls: type|None = None # the class it builds: the only kind of class a checkpoint may name
-
-    def default_data(self, verbose: bool = True):
-        "The data `gae-book train NAME` and the benchmark use when none is given."
-        if self.data is not None: return self.data(verbose=verbose)
-        from gae_book.data import mnist
-        return mnist(verbose=verbose)
-
-MODELS: dict = {}
-
-def _build(cls, data, **kwargs): return cls(image_shape=data.shape, **kwargs)
-
-def register(name: str, description: str, *, steps: int = 2000, gpu_steps: int|None = None, batch_size: int = 64,
-             chapter: str = '', data=None, full_size: dict|None = None, cls: type|None = None):
-    """Decorator: register a model class (built as `cls(image_shape=data.shape, **kwargs)`) or a factory
-    `make(data, **kwargs) -> model` under `name`. `data`: its default data, if not MNIST; `full_size`: arguments that
-    build it at its final size from the first step (e.g. no progressive growing), for the benchmark; `cls`: the class a
-    factory builds (a registered class is one that `load_model` may rebuild)."""
-    def deco(obj):
-        make = functools.partial(_build, obj) if isinstance(obj, type) else obj
-        MODELS[name] = ModelEntry(name, make, description, steps, default(gpu_steps, steps*10), batch_size, chapter, data,
-                                  dict(default(full_size, {})), obj if isinstance(obj, type) else cls)
-        return obj
-    return deco
-
-def registered_classes() -> set:
-    "The classes of every registered model: what `load_model` may build from a checkpoint."
-    return {e.cls for e in find_models().values() if exists(e.cls)}
-
-def find_models() -> dict:
-    "Import every gae_book module (so that each registers its models) and return the registry."
-    import pkgutil, gae_book
-    for m in pkgutil.iter_modules(gae_book.__path__):
-        if not m.name.startswith('_') and m.name not in ('cli',): importlib.import_module(f'gae_book.{m.name}')
-    return MODELS
-
-def model_budget(name: str, steps: int|None = None, batch_size: int|None = None) -> Budget:
-    "The registered budget of model `name` at the current scale (steps and batch size can be overridden)."
-    e = find_models()[name]
-    kw = dict(batch_size=default(batch_size, e.batch_size))
-    b = budget(cpu=dict(steps=e.steps, **kw), gpu=dict(steps=e.gpu_steps, **kw))
-    return b if steps is None else Budget(**{**b.__dict__, 'steps': steps})

@@ -7,12 +7,10 @@ Docs: https://gae-book.github.io/gae_book/vaegan.html.md"""
 # %% ../nbs/02_vaegan.ipynb #5e0b5be8
 from __future__ import annotations
 import torch
-from torch import nn
-import torch.nn.functional as F
-from .core import exists, default
-from .blocks import ConvEncoder, ConvDecoder, dcgan_init, to_image
-from .foundations import gaussian_kl
-from .train import GenerativeModel, frozen, register
+from .blocks import ConvEncoder, ConvDecoder, dcgan_init
+from .losses import real_loss, fake_loss, reparameterise, gaussian_kl
+from .model import GenerativeModel, frozen, keyword_args, inference
+from .registry import register
 
 # %% auto #0
 __all__ = ['feature_llike', 'gan_losses', 'VAEGAN']
@@ -24,7 +22,7 @@ def feature_llike(f_real: torch.Tensor, f_rec: torch.Tensor) -> torch.Tensor:
 
 def gan_losses(d_real: torch.Tensor, d_rec: torch.Tensor, d_prior: torch.Tensor) -> torch.Tensor:
     "-L_GAN for the discriminator: -log Dis(x) - log(1 - Dis(x~)) - log(1 - Dis(x_p)), from logits."
-    return F.softplus(-d_real).mean() + F.softplus(d_rec).mean() + F.softplus(d_prior).mean()
+    return real_loss(d_real) + fake_loss(d_rec) + fake_loss(d_prior)
 
 # %% ../nbs/02_vaegan.ipynb #76b4069b
 @register('vaegan', 'VAE-GAN (Larsen et al. 2015): VAE with a discriminator-feature likelihood', steps=6000,
@@ -32,6 +30,7 @@ def gan_losses(d_real: torch.Tensor, d_rec: torch.Tensor, d_prior: torch.Tensor)
 class VAEGAN(GenerativeModel):
     "VAE-GAN (Larsen et al. 2015): a VAE whose reconstruction likelihood lives in a discriminator's feature space."
     offers = {'sample', 'encode', 'decode', 'reconstruct'}    # decode: Dec(z) as Bernoulli logits; sample: Dec(z_p)
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
                  gamma: float = 0.1,            # weight of L_llike against the GAN loss, for the decoder
                  feature_layer: int = 2,        # which discriminator stage is Dis_l (2: the 4x4 map, the deepest)
@@ -51,16 +50,17 @@ class VAEGAN(GenerativeModel):
         return dict(enc=adam(self.E), dec=adam(self.G), dis=adam(self.D))
 
     def posterior(self, x): return self.E(x).chunk(2, dim=1)
+    @inference
     def encode(self, x): return self.posterior(self.check(x))[0]
     def dis_features(self, x): return self.D.features(x)[self.feature_layer]
 
     def train_step(self, x, y=None):
         n = len(x)
         mu, logvar = self.posterior(x)
-        z = mu + (0.5*logvar).exp()*torch.randn_like(mu)                  # z ~ q(z|x)
+        z = reparameterise(mu, logvar)                                   # z ~ q(z|x)
         mixed = self.dis_batches == 'mixed'
-        if mixed: x_rec, x_p = self.decode(torch.cat([z, self.sample_prior(n)])).split(n)   # x~ = Dec(z), x_p = Dec(z_p)
-        else: x_rec, x_p = self.decode(z), self.sample(n)                  # z_p ~ p(z)
+        if mixed: x_rec, x_p = self.generate(torch.cat([z, self.sample_prior(n)])).split(n)   # x~ = Dec(z), x_p = Dec(z_p)
+        else: x_rec, x_p = self.generate(z), self.generate(self.sample_prior(n))   # z_p ~ p(z)
         # Dis maximises L_GAN (fakes detached: this update does not reach Enc or Dec)
         if mixed: l_dis = gan_losses(*self.D(torch.cat([x, x_rec.detach(), x_p.detach()])).split(n))
         else: l_dis = gan_losses(self.D(x), self.D(x_rec.detach()), self.D(x_p.detach()))   # one batch per kind
@@ -71,7 +71,7 @@ class VAEGAN(GenerativeModel):
             l_like = feature_llike(f[:n], f[n:2*n]).mean()                 # L_llike^{Dis_l}
             l_prior = gaussian_kl(mu, logvar).mean()                       # L_prior
             logits = self.D.head(feats[-1][n:]) if mixed else self.D(torch.cat([x_rec, x_p]))
-            l_fool = F.softplus(-logits).mean()*2                          # -log Dis(x~) - log Dis(x_p), non-saturating
+            l_fool = real_loss(logits)*2                                   # -log Dis(x~) - log Dis(x_p), non-saturating
             enc_params, dec_params = list(self.E.parameters()), list(self.G.parameters())
             g_enc = torch.autograd.grad(l_prior + l_like, enc_params, retain_graph=True)
             g_dec = torch.autograd.grad(self.gamma*l_like + (l_fool if self.decoder_gan else 0), dec_params)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 import torch
-from .core import exists, default, lazy_module
+from .core import default, lazy_module
 _plt = lazy_module('matplotlib.pyplot')            # imported on first use: training never needs them
 _tv = lazy_module('torchvision.utils')
 

@@ -11,13 +11,13 @@ import numpy as np
 import torch
 import matplotlib.pyplot as plt
 import ipywidgets as W
-from .core import exists, default
-from .viz import to_grid, show_rows, lerp_codes
+from .core import default
+from .viz import to_grid, show_rows, show_grid, lerp_codes
 
 # %% auto #0
 __all__ = ['png_grid', 'decode_images', 'latent_directions', 'traversal_figure', 'latent_sliders', 'interpolation_figure',
            'interpolation_widget', 'attribute_direction', 'attribute_figure', 'attribute_widget',
-           'category_style_widget']
+           'category_style_widget', 'style_mixing_figure', 'style_mixing_widget']
 
 # %% ../nbs/api/06_widgets.ipynb #377d3614
 def png_grid(x: torch.Tensor, nrow: int, zoom: int = 4) -> bytes:
@@ -192,3 +192,50 @@ def category_style_widget(decode,                 # (n, K + S) codes -> images
     again.on_click(reseed)
     update()
     return W.HBox([W.VBox([pick, *sliders, again]), image])
+
+# %% ../nbs/api/06_widgets.ipynb #30a2e57c
+def _layers(model, lo: int, hi: int) -> str:
+    "Words for style layers lo..hi-1: their numbers and resolutions."
+    if lo >= hi: return 'no layer'
+    r = sorted({model.res[i//2] for i in range(lo, hi)})
+    return f"layers {lo}-{hi - 1} ({r[0]}x{r[0]}" + (f" to {r[-1]}x{r[-1]})" if len(r) > 1 else ')')
+
+def style_mixing_figure(model,
+                        w_rows: torch.Tensor,    # (R, w_dim): styles before the crossover (left column)
+                        w_cols: torch.Tensor,    # (K, w_dim): styles from the crossover on (top row)
+                        crossover: int,          # first layer that takes its style from the columns
+                        title: str|None = None, seed: int = 0):
+    "A grid: top row decodes w_cols, left column w_rows, each cell the rows' styles before `crossover` and the columns' after."
+    if not 0 <= crossover <= model.n_styles:
+        raise ValueError(f"crossover must be between 0 and {model.n_styles} (the number of style layers), got {crossover}")
+    R, K = len(w_rows), len(w_cols)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        top, left = decode_images(model.decode, w_cols), decode_images(model.decode, w_rows)
+        cells = decode_images(model.decode, model.mix(w_rows.repeat_interleave(K, 0), w_cols.repeat(R, 1), crossover))
+    blank = -torch.ones_like(top[:1])
+    grid = torch.cat([blank, top] + [torch.cat([left[i:i + 1], cells[i*K:(i + 1)*K]]) for i in range(R)])
+    return show_grid(grid, nrow=K + 1, scale=0.5, title=default(title, f'rows give {_layers(model, 0, crossover)}; '
+                     f'columns give {_layers(model, crossover, model.n_styles)}'))
+
+# %% ../nbs/api/06_widgets.ipynb #89b13b6d
+def style_mixing_widget(model, x: torch.Tensor, zoom: int = 5, figure: bool = True):
+    "Pick two images of `x` and a crossover layer: coarse styles from A, fine from B; returns the widget."
+    if len(x) < 2: raise ValueError("style mixing needs a pool of at least two images")
+    with torch.no_grad(): w = torch.cat([model.encode(x[i:i + 500]) for i in range(0, len(x), 500)])
+    if figure: style_mixing_figure(model, w[:4], w[4:10], crossover=min(4, model.n_styles - 1)); plt.show()
+    ia = W.IntSlider(value=0, min=0, max=len(x) - 1, description='A (coarse)')
+    ib = W.IntSlider(value=1, min=0, max=len(x) - 1, description='B (fine)')
+    cut = W.IntSlider(value=min(4, model.n_styles - 1), min=0, max=model.n_styles, description='crossover')
+    image, label = W.Image(format='png'), W.HTML()
+    def update(*_):
+        a, bb = w[ia.value:ia.value + 1], w[ib.value:ib.value + 1]
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            out = [decode_images(model.decode, a), decode_images(model.decode, model.mix(a, bb, cut.value)), decode_images(model.decode, bb)]
+        image.value = png_grid(torch.cat([x[ia.value:ia.value + 1].cpu(), *out, x[ib.value:ib.value + 1].cpu()]), nrow=5, zoom=zoom)
+        label.value = (f'A &nbsp;|&nbsp; G(E(A)) &nbsp;|&nbsp; layers 0-{cut.value - 1} from A, {cut.value}-{model.n_styles - 1} '
+                       f'from B &nbsp;|&nbsp; G(E(B)) &nbsp;|&nbsp; B')
+    for s in (ia, ib, cut): s.observe(update, names='value')
+    update()
+    return W.VBox([W.HBox([ia, ib, cut]), label, image])

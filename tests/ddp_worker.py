@@ -10,21 +10,25 @@ from torch import nn
 from gae_book.core import seed_everything, Budget
 from gae_book.data import shapes
 from gae_book.train import GenerativeModel, fit, find_models, dist_info
+from gae_book.model import keyword_args, inference
 
 
 class Linear(GenerativeModel):
     "A deterministic linear autoencoder (no noise, no batch statistics): two processes must equal one exactly."
     offers = {'encode', 'decode', 'reconstruct'}
+    @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32), d: int = 8):
         super().__init__()
         n = 1
         for s in image_shape: n *= s
         self.E, self.G = nn.Linear(n, d), nn.Linear(d, n)
     def configure_optimizers(self): return dict(ae=torch.optim.Adam(self.parameters(), 1e-2))
+    @inference
     def encode(self, x): return self.E(x.flatten(1))
+    @inference
     def decode(self, z): return self.G(z).view(-1, *self.image_shape).tanh()
     def train_step(self, x, y=None):
-        loss = (self.decode(self.encode(x)) - x).pow(2).mean()
+        loss = (self.G(self.E(x.flatten(1))).view(-1, *self.image_shape).tanh() - x).pow(2).mean()
         self.update('ae', loss)
         return dict(mse=loss.detach())
 
