@@ -45,7 +45,7 @@ def sample_prior(kind: str, n: int, dim: int = 2, y: torch.Tensor|None = None, k
 
 # %% ../nbs/03_aae.ipynb #62396fba
 @register('aae', 'Adversarial autoencoder (Makhzani et al. 2015), Gaussian prior on a 2-D code', steps=3000,
-          chapter='03 AAE')
+          chapter='03 AAE', title='AAE', compare=dict(z_dim=16))
 class AAE(GenerativeModel):
     "Adversarial autoencoder: reconstruction, plus a discriminator on codes that imposes a prior on q(z)."
     offers = {'sample', 'encode', 'decode', 'reconstruct'}
@@ -93,7 +93,7 @@ class AAE(GenerativeModel):
 
 # %% ../nbs/03_aae.ipynb #a37984e6
 @register('aae-cluster', 'AAE with a 16-way categorical code and a style code: unsupervised clustering', steps=4000,
-          chapter='03 AAE')
+          chapter='03 AAE', title='AAE clustering', compare=dict())
 class ClusterAAE(GenerativeModel):
     "AAE with a categorical code y (K clusters) and a Gaussian style code z, each with its own adversary."
     offers = {'sample', 'encode', 'decode', 'reconstruct', 'cluster'}

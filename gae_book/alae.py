@@ -145,7 +145,7 @@ class LatentReciprocity(GenerativeModel):
 
 # %% ../nbs/07_alae.ipynb #0855406f
 @register('alae', 'ALAE (Pidhorskyi et al. 2020), MLP networks: reciprocity in latent space, no pixel loss',
-          steps=4000, chapter='07 ALAE')
+          steps=4000, chapter='07 ALAE', title='ALAE', compare=dict(z_dim=16, w_dim=16), ship=True)
 class ALAE(LatentReciprocity):
     "ALAE with MLPs (the paper's MNIST model): mapping F, generator G, encoder E and discriminator head D on W."
     @keyword_args
@@ -245,7 +245,8 @@ class StyleEncoder(nn.Module):
 
 # %% ../nbs/07_alae.ipynb #8e8a8ec0
 @register('stylealae', 'StyleALAE: style-based generator, symmetric encoder, progressive growing from 4x4',
-          steps=2000, chapter='07 ALAE', full_size=dict(grow_steps=0))
+          steps=2000, chapter='07 ALAE', full_size=dict(grow_steps=0), title='StyleALAE',
+          compare=dict(z_dim=16, w_dim=16), ship=True)
 class StyleALAE(LatentReciprocity):
     "StyleALAE: style-based generator, symmetric encoder reading w off instance-norm statistics, grown from 4x4."
     @keyword_args

@@ -6,15 +6,15 @@ Docs: https://gae-book.github.io/gae_book/api/core.html.md"""
 
 # %% ../nbs/api/00_core.ipynb #f4901919
 from __future__ import annotations
-import os, io, random, hashlib, tempfile, pickle
+import os, io, random, hashlib, tempfile, pickle, contextlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['SCALES', 'exists', 'default', 'default_device', 'seed_everything', 'is_quick', 'current_scale', 'Budget', 'budget',
-           'progress_bar', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'runs_root', 'fingerprint',
-           'lazy_module', 'cpu_threads', 'spinning_note', 'cpu_busy_seconds', 'capabilities']
+__all__ = ['SCALES', 'exists', 'default', 'default_device', 'seed_everything', 'seeded', 'chunked', 'is_quick', 'current_scale',
+           'Budget', 'budget', 'progress_bar', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'runs_root',
+           'fingerprint', 'lazy_module', 'cpu_threads', 'spinning_note', 'cpu_busy_seconds', 'capabilities']
 
 # %% ../nbs/api/00_core.ipynb #933abc0a
 def exists(x) -> bool:
@@ -42,6 +42,23 @@ def seed_everything(seed: int = 0):
         import numpy as np; np.random.seed(seed % 2**32)
     except ImportError: pass
     torch.manual_seed(seed)
+
+# %% ../nbs/api/00_core.ipynb #b36a94dc
+@contextlib.contextmanager
+def seeded(seed: int, devices=None):
+    "Within the block, torch's random numbers start from `seed`; afterwards the CPU's and the GPUs' streams (`devices`, default: every GPU) are where they were."
+    with torch.random.fork_rng(devices=devices if devices is not None else
+                               list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []):
+        torch.manual_seed(seed)
+        yield
+
+def chunked(fn, x, size: int = 500, device=None, cpu: bool = False) -> torch.Tensor:
+    "`fn` over the rows of `x`, `size` at a time (each chunk moved to `device` first; results to the CPU if `cpu`), concatenated."
+    out = []
+    for i in range(0, len(x), size):
+        r = fn(x[i:i + size] if device is None else x[i:i + size].to(device))
+        out.append(r.cpu() if cpu else r)
+    return torch.cat(out)
 
 # %% ../nbs/api/00_core.ipynb #a87a1056
 SCALES = ('quick', 'cpu', 'gpu')

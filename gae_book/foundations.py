@@ -16,7 +16,8 @@ from .registry import register
 __all__ = ['AE', 'VAE', 'GAN']
 
 # %% ../nbs/00_foundations.ipynb #75ffe856
-@register('ae', 'Autoencoder, Bernoulli pixel loss (the blur baseline)', steps=3000, chapter='00 foundations')
+@register('ae', 'Autoencoder, Bernoulli pixel loss (the blur baseline)', steps=3000, chapter='00 foundations',
+          title='AE', compare=dict(z_dim=16), ship=True)
 class AE(GenerativeModel):
     "A deterministic convolutional autoencoder trained on the Bernoulli pixel likelihood."
     offers = {'encode', 'decode', 'reconstruct'}    # no prior: nothing to sample from
@@ -39,7 +40,8 @@ class AE(GenerativeModel):
         return dict(rec=rec.detach())
 
 # %% ../nbs/00_foundations.ipynb #ebc83e0c
-@register('vae', 'Variational autoencoder (Kingma & Welling 2014)', steps=6000, chapter='00 foundations')
+@register('vae', 'Variational autoencoder (Kingma & Welling 2014)', steps=6000, chapter='00 foundations',
+          title='VAE', compare=dict(z_dim=16), ship=True)
 class VAE(GenerativeModel):
     "A convolutional VAE: Gaussian encoder q(z|x), Bernoulli decoder p(x|z), prior N(0, I)."
     offers = {'sample', 'encode', 'decode', 'reconstruct'}   # sample = decode(z), z ~ N(0, I): the base class's default
@@ -69,7 +71,8 @@ class VAE(GenerativeModel):
         return dict(nelbo=(rec + kl).detach(), rec=rec.detach(), kl=kl.detach())
 
 # %% ../nbs/00_foundations.ipynb #7d7bba02
-@register('gan', 'DCGAN with the non-saturating loss (Goodfellow et al. 2014)', steps=5000, chapter='00 foundations')
+@register('gan', 'DCGAN with the non-saturating loss (Goodfellow et al. 2014)', steps=5000, chapter='00 foundations',
+          title='GAN', compare=dict(z_dim=16))
 class GAN(GenerativeModel):
     "DCGAN-style GAN with the non-saturating loss; it can sample but has no encoder."
     offers = {'sample', 'decode'}

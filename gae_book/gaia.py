@@ -11,9 +11,11 @@ from torch import nn
 from .blocks import ConvEncoder, ConvDecoder, _norm2d
 from .model import GenerativeModel, keyword_args, inference
 from .registry import register
+from .core import chunked
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['l1_error', 'recon_error', 'distance_loss', 'interpolation_alphas', 'interpolate_batch', 'sample_between', 'GAIA']
+__all__ = ['l1_error', 'recon_error', 'interpolation_alphas', 'interpolate_batch', 'GAIA', 'distance_loss', 'sample_between']
 
 # %% ../nbs/06_gaia.ipynb #f26dbd11
 def l1_error(u: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -24,39 +26,6 @@ def recon_error(D: nn.Module, u: torch.Tensor) -> torch.Tensor:
     "d(u) = |u - D(u)|: the discriminator-autoencoder's reconstruction error per image (low = looks real to D)."
     return l1_error(D(u), u)
 
-def _scaled_sq_dists(v: torch.Tensor) -> torch.Tensor:
-    "Squared distances between all rows of v (diagonal included), divided by their mean."
-    sq = v.pow(2).sum(1)
-    d = (sq[:, None] + sq[None] - 2*v @ v.T).clamp_min(0)
-    return d/d.mean().clamp_min(1e-12)
-
-def distance_loss(x: torch.Tensor,   # images (N, C, H, W)
-                  z: torch.Tensor    # their codes (N, D)
-                 ) -> torch.Tensor:
-    "GAIA's distance loss: squared pairwise distances of images and of codes, each over its mean, compared on a log(1 + .) scale."
-    return (torch.log1p(_scaled_sq_dists(x.flatten(1))) - torch.log1p(_scaled_sq_dists(z.flatten(1)))).pow(2).mean()
-
-def interpolation_alphas(n: int, device=None) -> torch.Tensor:
-    "Mixing weights alpha ~ N(1/2, 1/4^2), one per pair, unclipped (about 5% fall outside [0, 1]), shape (n, 1)."
-    return 0.5 + 0.25*torch.randn(n, 1, device=device)
-
-def interpolate_batch(z: torch.Tensor, alphas: torch.Tensor|None = None) -> torch.Tensor:
-    "The paper's interpolants of a batch of codes: first half against second half, then the first half reversed against the second."
-    h = len(z)//2
-    a, b = z[:h], z[h:2*h]
-    alphas = interpolation_alphas(2*h, z.device) if alphas is None else alphas
-    alphas = alphas.to(z)                                     # the codes' dtype too (bfloat16 under autocast)
-    return torch.cat([torch.lerp(b, a, alphas[:h]), torch.lerp(b, a.flip(0), alphas[h:])])
-
-def sample_between(codes: torch.Tensor,   # a pool of codes of real images
-                   decode,                # codes -> images
-                   n: int) -> torch.Tensor:
-    "Decode n points on the segments between random pairs of `codes` (alpha ~ N(1/2, 1/4^2) clipped to [0, 1]): GAIA's way to sample, usable with any autoencoder."
-    a, b = torch.randint(0, len(codes), (2, n), device=codes.device)
-    alpha = interpolation_alphas(n).clamp(0, 1)
-    return decode(torch.lerp(codes[b], codes[a], alpha.to(codes)))
-
-# %% ../nbs/06_gaia.ipynb #d03220a6
 class _AE(nn.Sequential):
     "Encoder to a vector code, decoder, tanh: an autoencoder of images in [-1, 1] with a narrow bottleneck (`d_code='vector'`)."
     def __init__(self, image_shape, z_dim, ch, norm):
@@ -72,8 +41,22 @@ class _SpatialAE(nn.Sequential):
                          nn.ConvTranspose2d(2*ch, ch, 4, 2, 1, bias=norm == 'none'), _norm2d(norm, ch), nn.ReLU(),
                          nn.ConvTranspose2d(ch, C, 4, 2, 1), nn.Tanh())
 
+# %% ../nbs/06_gaia.ipynb #77f6bf5d
+def interpolation_alphas(n: int, device=None) -> torch.Tensor:
+    "Mixing weights alpha ~ N(1/2, 1/4^2), one per pair, unclipped (about 5% fall outside [0, 1]), shape (n, 1)."
+    return 0.5 + 0.25*torch.randn(n, 1, device=device)
+
+def interpolate_batch(z: torch.Tensor, alphas: torch.Tensor|None = None) -> torch.Tensor:
+    "The paper's interpolants of a batch of codes: first half against second half, then the first half reversed against the second."
+    h = len(z)//2
+    a, b = z[:h], z[h:2*h]
+    alphas = interpolation_alphas(2*h, z.device) if alphas is None else alphas
+    alphas = alphas.to(z)                                     # the codes' dtype too (bfloat16 under autocast)
+    return torch.cat([torch.lerp(b, a, alphas[:h]), torch.lerp(b, a.flip(0), alphas[h:])])
+
+# %% ../nbs/06_gaia.ipynb #d03220a6
 @register('gaia', 'GAIA (Sainburg et al. 2018): autoencoder generator, autoencoder discriminator on interpolations',
-          steps=3000, chapter='06 GAIA')
+          steps=3000, chapter='06 GAIA', title='GAIA', compare=dict(z_dim=16))
 class GAIA(GenerativeModel):
     "GAIA (Sainburg et al. 2018) with the official code's losses and balancing: an autoencoder generator against an autoencoder discriminator that judges interpolations."
     output = 'tanh'
@@ -101,54 +84,89 @@ class GAIA(GenerativeModel):
         adam = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr, betas=self.betas)
         return dict(d=adam(self.D), g=adam(self.E, self.G))
 
-    @inference
-    def sample(self, n: int):
-        "Decode interpolations between the codes of n random pairs of remembered images (GAIA has no prior to sample)."
-        if getattr(self, '_codes', None) is None: raise RuntimeError("GAIA samples by interpolating between codes of real images: call remember(x) with some training images first")
-        return sample_between(self._codes.to(self.device), self.decode, n)
-
-    def snapshot(self, x, z=None):
-        "What to watch during training: the midpoints between the codes of neighbouring images of x."
-        z = self.E(x)
-        return self.decode(torch.lerp(z, z.roll(1, 0), 0.5))
-
-    @torch.no_grad()
-    def remember(self, x):
-        "Keep the codes of images x as the pool `sample` interpolates between (saved with the model's checkpoint)."
-        self._codes = torch.cat([self.encode(x[i:i + 500]) for i in range(0, len(x), 500)]).cpu()
-
-    @property
-    def offers(self) -> set:
-        "GAIA samples only once it has a pool of codes (`remember`)."
-        return {'encode', 'decode', 'reconstruct'} | ({'sample'} if getattr(self, '_codes', None) is not None else set())
-
     def get_extra_state(self): return dict(codes=getattr(self, '_codes', None))
     def set_extra_state(self, state): self._codes = state.get('codes')
 
-    def train_step(self, x, y=None):
-        if len(x) < 2: raise ValueError(f"GAIA interpolates between pairs of a batch: it needs batches of 2 images or more, got {len(x)}.")
-        z = self.E(x)
-        x_rec, x_int = self.generate(z), self.generate(interpolate_batch(z))
-        n = len(x)
-        dx = self.D(torch.cat([x, x_rec, x_int])) if self.d_norm != 'bn' else torch.cat([self.D(u) for u in (x, x_rec, x_int)])
-        d_real = l1_error(dx[:n], x).mean()                      # D reconstructs real images...
-        d_rec = l1_error(dx[n:2*n], x).mean()                    # ...G's reconstructions, scored against x itself...
-        d_int = l1_error(dx[2*n:], x_int).mean()                 # ...and interpolations, scored against themselves
-        d_int_D = d_int if self.judge_interpolations else d_rec  # the control: D's loss never sees an interpolation
-        sig = lambda t: torch.sigmoid(self.slope*t)
-        d_fake = 0.5*(d_int_D + d_rec)
-        p_d = sig(self.rho*d_int_D - d_real).clamp(0, 0.9)     # D's weight on failing at fakes
-        loss_d = (d_real - p_d*d_fake).clamp(-1, 1)
-        p_g = sig(d_int - d_rec)                                  # G's weight on interpolations vs reconstructions
-        dist = distance_loss(x, z) if self.w_dist else torch.zeros((), device=x.device)
-        loss_g = (p_g*d_int + (1 - p_g)*d_rec + self.w_dist*dist).clamp(-1, 1)
-        share_d = float(sig(d_real - d_fake).detach())                   # the step's learning rate: share_d to D, the rest to G
-        opt_d, opt_g = self.opts['d'], self.opts['g']
-        for o, s in ((opt_d, share_d), (opt_g, 1 - share_d)):
-            for g in o.param_groups: g['lr'] = self.lr*s
-            o.zero_grad(set_to_none=True)
-        loss_d.backward(inputs=list(self.D.parameters()), retain_graph=True)   # both updates from the same pass
-        loss_g.backward(inputs=[*self.E.parameters(), *self.G.parameters()])
-        opt_d.step(); opt_g.step()
-        return dict(d_real=d_real.detach(), d_rec=d_rec.detach(), d_int=d_int.detach(), share_d=torch.tensor(share_d, device=x.device),
-                    p_d=p_d.detach(), p_g=p_g.detach(), dist=dist.detach())
+# %% ../nbs/06_gaia.ipynb #70f69921
+@patch
+def train_step(self: GAIA, x, y=None):
+    "One step: the three errors, both players' losses and the shared learning rate of the equations above; both updates from one forward pass."
+    if len(x) < 2: raise ValueError(f"GAIA interpolates between pairs of a batch: it needs batches of 2 images or more, got {len(x)}.")
+    z = self.E(x)
+    x_rec, x_int = self.generate(z), self.generate(interpolate_batch(z))
+    n = len(x)
+    dx = self.D(torch.cat([x, x_rec, x_int])) if self.d_norm != 'bn' else torch.cat([self.D(u) for u in (x, x_rec, x_int)])
+    d_real = l1_error(dx[:n], x).mean()                      # D reconstructs real images...
+    d_rec = l1_error(dx[n:2*n], x).mean()                    # ...G's reconstructions, scored against x itself...
+    d_int = l1_error(dx[2*n:], x_int).mean()                 # ...and interpolations, scored against themselves
+    d_int_D = d_int if self.judge_interpolations else d_rec  # the control: D's loss never sees an interpolation
+    sig = lambda t: torch.sigmoid(self.slope*t)
+    d_fake = 0.5*(d_int_D + d_rec)
+    p_d = sig(self.rho*d_int_D - d_real).clamp(0, 0.9)     # D's weight on failing at fakes
+    loss_d = (d_real - p_d*d_fake).clamp(-1, 1)
+    p_g = sig(d_int - d_rec)                                  # G's weight on interpolations vs reconstructions
+    dist = distance_loss(x, z) if self.w_dist else torch.zeros((), device=x.device)
+    loss_g = (p_g*d_int + (1 - p_g)*d_rec + self.w_dist*dist).clamp(-1, 1)
+    share_d = float(sig(d_real - d_fake).detach())                   # the step's learning rate: share_d to D, the rest to G
+    opt_d, opt_g = self.opts['d'], self.opts['g']
+    for o, s in ((opt_d, share_d), (opt_g, 1 - share_d)):
+        for g in o.param_groups: g['lr'] = self.lr*s
+        o.zero_grad(set_to_none=True)
+    loss_d.backward(inputs=list(self.D.parameters()), retain_graph=True)   # both updates from the same pass
+    loss_g.backward(inputs=[*self.E.parameters(), *self.G.parameters()])
+    opt_d.step(); opt_g.step()
+    return dict(d_real=d_real.detach(), d_rec=d_rec.detach(), d_int=d_int.detach(), share_d=torch.tensor(share_d, device=x.device),
+                p_d=p_d.detach(), p_g=p_g.detach(), dist=dist.detach())
+
+# %% ../nbs/06_gaia.ipynb #950a3db8
+def _scaled_sq_dists(v: torch.Tensor) -> torch.Tensor:
+    "Squared distances between all rows of v (diagonal included), divided by their mean."
+    sq = v.pow(2).sum(1)
+    d = (sq[:, None] + sq[None] - 2*v @ v.T).clamp_min(0)
+    return d/d.mean().clamp_min(1e-12)
+
+def distance_loss(x: torch.Tensor,   # images (N, C, H, W)
+                  z: torch.Tensor    # their codes (N, D)
+                 ) -> torch.Tensor:
+    "GAIA's distance loss: squared pairwise distances of images and of codes, each over its mean, compared on a log(1 + .) scale."
+    return (torch.log1p(_scaled_sq_dists(x.flatten(1))) - torch.log1p(_scaled_sq_dists(z.flatten(1)))).pow(2).mean()
+
+# %% ../nbs/06_gaia.ipynb #6ea172d5
+def sample_between(codes: torch.Tensor,   # a pool of codes of real images
+                   decode,                # codes -> images
+                   n: int) -> torch.Tensor:
+    "Decode n points on the segments between random pairs of `codes` (alpha ~ N(1/2, 1/4^2) clipped to [0, 1]): GAIA's way to sample, usable with any autoencoder."
+    a, b = torch.randint(0, len(codes), (2, n), device=codes.device)
+    alpha = interpolation_alphas(n).clamp(0, 1)
+    return decode(torch.lerp(codes[b], codes[a], alpha.to(codes)))
+
+@patch
+@inference
+def sample(self: GAIA, n: int):
+    "Decode interpolations between the codes of n random pairs of remembered images (GAIA has no prior to sample)."
+    if getattr(self, '_codes', None) is None: raise RuntimeError("GAIA samples by interpolating between codes of real images: call remember(x) with some training images first")
+    return sample_between(self._codes.to(self.device), self.decode, n)
+
+@patch
+def snapshot(self: GAIA, x, z=None):
+    "What to watch during training: the midpoints between the codes of neighbouring images of x."
+    z = self.E(x)
+    return self.decode(torch.lerp(z, z.roll(1, 0), 0.5))
+
+@patch
+@torch.no_grad()
+def remember(self: GAIA, x):
+    "Keep the codes of images x as the pool `sample` interpolates between (saved with the model's checkpoint)."
+    self._codes = chunked(self.encode, x, device=self.device, cpu=True)
+
+@patch
+def prepare(self: GAIA, data):
+    "At the end of a run (`fit` calls it): remember the codes of the first 2,000 training images, so that GAIA can sample."
+    d = getattr(data, 'train', data)                 # a Data, or its training split
+    x = d.x if hasattr(d, 'x') else torch.stack([d[i] if torch.is_tensor(d[i]) else d[i][0] for i in range(min(2000, len(d)))])
+    self.remember(x[:2000])
+
+@patch(as_prop=True)
+def offers(self: GAIA) -> set:
+    "GAIA samples only once it has a pool of codes (`remember`)."
+    return {'encode', 'decode', 'reconstruct'} | ({'sample'} if getattr(self, '_codes', None) is not None else set())

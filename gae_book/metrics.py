@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import exists, default, default_device, capabilities, save_checkpoint, load_checkpoint, budget, progress_bar
+from .core import exists, default, default_device, capabilities, save_checkpoint, load_checkpoint, budget, progress_bar, seeded, chunked
 from .data import check_images, Data
 from .viz import lerp_codes
 
@@ -94,7 +94,7 @@ def train_classifier(data: Data, steps: int = 3000, batch_size: int = 128, lr: f
 def predict_logits(clf: DigitClassifier, x: torch.Tensor, chunk: int = 1000) -> torch.Tensor:
     "Classifier logits for images in [-1, 1], in chunks."
     dev = next(clf.parameters()).device
-    return torch.cat([clf(to_classifier_input(x[i:i + chunk]).to(dev)).cpu() for i in range(0, len(x), chunk)])
+    return chunked(lambda c: clf(to_classifier_input(c).to(dev)), x, chunk, cpu=True)
 
 # %% ../nbs/01_evaluation.ipynb #5a06a2b7
 def _classifier_file() -> Path:
@@ -132,7 +132,7 @@ def features(x: torch.Tensor) -> torch.Tensor:
     "The classifier's 64-d penultimate features of images in [-1, 1]."
     clf = classifier()
     dev = next(clf.parameters()).device
-    return torch.cat([clf.features(to_classifier_input(x[i:i + 1000]).to(dev)).cpu() for i in range(0, len(x), 1000)])
+    return chunked(lambda c: clf.features(to_classifier_input(c).to(dev)), x, 1000, cpu=True)
 
 def probabilities(x: torch.Tensor) -> torch.Tensor:
     "The classifier's class probabilities (N, 10)."
@@ -306,8 +306,7 @@ def path_length(decode,                # codes -> images
     g = torch.Generator().manual_seed(seed)
     t = torch.rand(len(a), 1, generator=g).to(a)*(1 - eps)
     def feats(p):
-        with torch.random.fork_rng(devices=[]):            # the same noise inputs for both ends of a step
-            torch.manual_seed(seed)
+        with seeded(seed):                                 # the same noise inputs for both ends of a step
             return features(decode(p).float().cpu().clamp(-1, 1))
     if path not in ('lerp', 'slerp'): raise ValueError(f"path must be 'lerp' or 'slerp', got {path!r}")
     at = torch.lerp if path == 'lerp' else slerp
@@ -426,7 +425,7 @@ def precision_recall(x: torch.Tensor, ref: torch.Tensor, k: int = 3) -> dict:
 def memorisation(samples: torch.Tensor, train: torch.Tensor, test: torch.Tensor) -> dict:
     "Nearest-training-image distance (pixels) of samples beside that of held-out images: a ratio well below 1 means copies."
     tr = train.flatten(1).double().cpu()
-    nn_dist = lambda x: torch.cat([torch.cdist(x[i:i + 500].flatten(1).double().cpu(), tr).min(1).values for i in range(0, len(x), 500)])
+    nn_dist = lambda x: chunked(lambda c: torch.cdist(c.flatten(1).double().cpu(), tr).min(1).values, x)
     s, t = nn_dist(samples), nn_dist(test)
     return dict(sample_to_train=float(s.median()), test_to_train=float(t.median()), ratio=float(s.median()/t.median()),
                 copies=float((s < t.quantile(0.01)).double().mean()))   # share of samples closer than 99% of real test digits
@@ -492,8 +491,7 @@ def evaluate(model,                  # a model (anything with sample/encode/deco
     else:
         caps = {'sample', 'encode', 'decode', 'reconstruct'} if digits else set()
     if digits and 'sample' in caps:
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
+        with seeded(seed):
             s = train if model is None else torch.cat([model.sample(min(500, n - i)).float().cpu().clamp(-1, 1) for i in range(0, n, 500)])
         cov = coverage(s)
         row.update(fd=fd(s, test), classes=cov['classes'], kl_uniform=cov['kl_uniform'], confidence=confidence(s),
@@ -504,14 +502,12 @@ def evaluate(model,                  # a model (anything with sample/encode/deco
         row.update(rec_mse=r['mse'], rec_feature=r['feature_dist'], rec_label=r['label_kept'],
                    fd_rec=fd(rec, test), sharpness_rec=high_freq_energy(rec)/high_freq_energy(test))
     if 'encode' in caps and exists(model):
-        ztr = torch.cat([enc(data.train.x[i:i + 1000]).float().cpu() for i in range(0, len(data.train), 1000)])
-        zte = torch.cat([enc(data.test.x[i:i + 1000]).float().cpu() for i in range(0, len(data.test), 1000)])
+        ztr, zte = (chunked(lambda c: enc(c).float(), d.x, 1000, cpu=True) for d in (data.train, data.test))
         if exists(data.train.y): row['probe'] = linear_probe(ztr, data.train.y, zte, data.test.y)
         if data.factor_names:
             row.update({f'r2_{k}': v for k, v in factor_r2(ztr, data.train.factors, zte, data.test.factors, data.factor_names).items()})
         if 'cluster' in caps and exists(data.train.y):
-            ctr = torch.cat([model.cluster(data.train.x[i:i + 1000].to(dev)).cpu() for i in range(0, len(data.train), 1000)])
-            cte = torch.cat([model.cluster(data.test.x[i:i + 1000].to(dev)).cpu() for i in range(0, len(data.test), 1000)])
+            ctr, cte = (chunked(model.cluster, d.x, 1000, device=dev, cpu=True) for d in (data.train, data.test))
             row['cluster_error'] = clustering_error(cte, data.test.y, ctr, data.train.y)
         if digits and 'decode' in caps:
             half = len(test)//2

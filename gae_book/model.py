@@ -228,6 +228,11 @@ class GenerativeModel(nn.Module):
         if 'sample' in self.offers: return self.sample(len(x))
         return self.reconstruct(x)
 
+    def prepare(self, data):
+        """Called by `fit` when a run ends, with its training data: anything the model keeps from the data besides its
+        weights (GAIA keeps a pool of codes of real images to sample between). Saved with the model; nothing by default."""
+        return None
+
     def plan(self, steps: int) -> str|None:
         "Called by `fit` before the first step with the run's total steps (a schedule that depends on the run's length is set here); returns a warning, or None."
         return None

@@ -283,7 +283,7 @@ class PixelCNNBaseline(GenerativeModel):
 # %% ../nbs/04_pixelgan.ipynb #d8eec3ff
 @register('pixelgan', 'PixelGAN autoencoder (Makhzani & Frey 2017): PixelCNN decoder, Gaussian code, spatial bias',
           steps=1500, chapter='04 PixelGAN AE', data=binarized_mnist,   # trains on binarised 28x28 digits by default
-          cls=PixelGANAutoencoder)
+          cls=PixelGANAutoencoder, title='PixelGAN AE', compare=dict(z_dim=16))
 def make_pixelgan(data, **kw):
     if data.shape[-1] != 28: raise ValueError("the PixelGAN autoencoder trains on 28x28 binarised digits: use --size 28")
     return PixelGANAutoencoder(image_shape=data.shape, **kw)

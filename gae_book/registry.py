@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from .core import exists, default, Budget, budget
 
 # %% auto #0
-__all__ = ['MODELS', 'CHAPTERS', 'ModelEntry', 'register', 'registered_classes', 'find_models', 'model_budget']
+__all__ = ['MODELS', 'CHAPTERS', 'ModelEntry', 'register', 'registered_classes', 'find_models', 'compared', 'shipped',
+           'model_budget']
 
 # %% ../nbs/api/14_registry.ipynb #90a8c3d1
 @dataclass
@@ -27,6 +28,14 @@ class ModelEntry:
     data: object = None   # callable(verbose=True) -> Data it trains on by default; None: MNIST at 32x32
     full_size: dict = field(default_factory=dict)   # arguments that build it at its final size from the first step
     cls: type|None = None # the class it builds: the only kind of class a checkpoint may name
+    title: str = ''       # its name in the book's tables
+    compare: dict|None = None   # arguments that build it for the side-by-side chapter (codes of 16); None: not compared
+    ship: bool = False    # the package ships its chapter's trained seed-0 weights as NAME-mnist
+
+    @property
+    def number(self) -> str:
+        "Its chapter's number, e.g. '07': the chapter is the notebook nbs/07_*.ipynb."
+        return self.chapter.split()[0]
 
     def default_data(self, verbose: bool = True):
         "The data `gae-book train NAME` and the benchmark use when none is given."
@@ -39,15 +48,19 @@ MODELS: dict = {}
 def _build(cls, data, **kwargs): return cls(image_shape=data.shape, **kwargs)
 
 def register(name: str, description: str, *, steps: int = 2000, gpu_steps: int|None = None, batch_size: int = 64,
-             chapter: str = '', data=None, full_size: dict|None = None, cls: type|None = None):
+             chapter: str = '', data=None, full_size: dict|None = None, cls: type|None = None, title: str|None = None,
+             compare: dict|None = None, ship: bool = False):
     """Decorator: register a model class (built as `cls(image_shape=data.shape, **kwargs)`) or a factory
     `make(data, **kwargs) -> model` under `name`. `data`: its default data, if not MNIST; `full_size`: arguments that
     build it at its final size from the first step (e.g. no progressive growing), for the benchmark; `cls`: the class a
-    factory builds (a registered class is one that `load_model` may rebuild)."""
+    factory builds (a registered class is one that `load_model` may rebuild); `title`: its name in tables (default:
+    `name`); `compare`: the arguments chapter 90 builds it with (leave it None to keep the model out of the comparison);
+    `ship`: its chapter's trained weights ship with the package."""
     def deco(obj):
         make = functools.partial(_build, obj) if isinstance(obj, type) else obj
         MODELS[name] = ModelEntry(name, make, description, steps, default(gpu_steps, steps*10), batch_size, chapter, data,
-                                  dict(default(full_size, {})), obj if isinstance(obj, type) else cls)
+                                  dict(default(full_size, {})), obj if isinstance(obj, type) else cls, default(title, name),
+                                  None if compare is None else dict(compare), ship)
         return obj
     return deco
 
@@ -58,9 +71,19 @@ def registered_classes() -> set:
 CHAPTERS = ('foundations', 'vaegan', 'aae', 'pixelgan', 'aegan', 'gaia', 'alae')   # the modules that register models, in book order
 
 def find_models() -> dict:
-    "Import the chapters' model modules (`CHAPTERS`: each registers its models) and return the registry."
+    "Import the chapters' model modules (`CHAPTERS`: each registers its models) and return the registry, in book order."
     for m in CHAPTERS: importlib.import_module(f'gae_book.{m}')
-    return MODELS
+    rank = {m: i for i, m in enumerate(CHAPTERS)}
+    book = sorted(MODELS.values(), key=lambda e: rank.get(getattr(e.cls, '__module__', '').rpartition('.')[2], len(rank)))
+    return {e.name: e for e in book}      # sorted is stable: a module's models stay in the order they were registered
+
+def compared() -> dict:
+    "Title -> entry of every model chapter 90 compares side by side (registered with `compare=`), in book order."
+    return {e.title: e for e in find_models().values() if e.compare is not None}
+
+def shipped() -> dict:
+    "Shipped name (NAME-mnist) -> entry of every model whose trained weights ship with the package."
+    return {f'{e.name}-mnist': e for e in find_models().values() if e.ship}
 
 def model_budget(name: str, steps: int|None = None, batch_size: int|None = None) -> Budget:
     "The registered budget of model `name` at the current scale (steps and batch size can be overridden)."

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from .core import (exists, default, default_device, seed_everything, Budget, budget, save_checkpoint,
                            load_checkpoint, CheckpointError, current_scale, progress_bar, spinning_note,
-                           cpu_busy_seconds)
+                           cpu_busy_seconds, seeded)
 from .data import Batches
 from .viz import save_grid, load_grid
 # the loop's parts, each in its own module; imported here, so `from gae_book.train import ...` finds them too
@@ -162,8 +162,7 @@ def _save_run(model: GenerativeModel, ckpt_path: Path, batches: Batches, log: _L
 def _snapshot(model: GenerativeModel, fixed_x, seed: int, device, hist: History, run_dir):
     "Images to watch (samples or reconstructions), drawn outside the training streams; saved as a PNG in the run folder."
     was = model.training; model.eval()
-    with torch.no_grad(), torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
-        torch.manual_seed(seed + 777)
+    with torch.no_grad(), seeded(seed + 777, devices=[device] if device.type == 'cuda' else []):
         img = model.snapshot(fixed_x).detach().float().cpu().clamp(-1, 1)
     model.train(was)
     if not torch.isfinite(img).all(): return          # broken weights: the NaN check stops the run; no grey PNG
@@ -298,6 +297,7 @@ def fit(model: GenerativeModel,
         if exists(busy0) and hist.seconds - t_prev > 1 and exists(busy1 := cpu_busy_seconds()):
             hist.other_cores = max(0.0, (busy1 - busy0 - (time.process_time() - own0))/(hist.seconds - t_prev))
         log.flush()
+        if hist.step > start: model.prepare(batches.data)     # what the model keeps from the data (GAIA: codes to sample between)
         if hist.step > start or not hist.snapshots:
             if rank == 0 and (not hist.snapshots or hist.snapshots[-1][0] != hist.step): _snapshot(model, fixed_x, seed, device, hist, run_dir)
             save()

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import matplotlib.pyplot as plt
 import ipywidgets as W
-from .core import default
+from .core import default, seeded, chunked
 from .viz import to_grid, show_rows, show_grid, lerp_codes
 
 # %% auto #0
@@ -140,7 +140,7 @@ def attribute_figure(decode, codes: torch.Tensor, direction: torch.Tensor, alpha
 def attribute_widget(encode, decode, x: torch.Tensor, in_a, in_b, names=('A', 'B'), n: int = 8, span: float = 2.0,
                      figure: bool = True, zoom: int = 4):
     "Slide images of group A along the direction from group A's mean code to group B's; returns the widget."
-    with torch.no_grad(): codes = torch.cat([encode(x[i:i + 500]) for i in range(0, len(x), 500)])
+    with torch.no_grad(): codes = chunked(encode, x)
     d = attribute_direction(codes, in_a, in_b)
     za = codes[in_a][:n]
     if figure: attribute_figure(decode, za, d, names=names, n=min(n, 6)); plt.show()
@@ -184,8 +184,7 @@ def category_style_widget(decode,                 # (n, K + S) codes -> images
     def update(*_):
         style = torch.zeros(style_dim)
         for i, s in enumerate(sliders): style[i] = s.value
-        with torch.random.fork_rng():
-            torch.manual_seed(seed['value'])
+        with seeded(seed['value']):
             image.value = png_grid(decode_images(decode, code(pick.value, style)), nrow=n, zoom=zoom)
     def reseed(_): seed['value'] += 1; update()
     for w in (pick, *sliders): w.observe(update, names='value')
@@ -209,8 +208,7 @@ def style_mixing_figure(model,
     if not 0 <= crossover <= model.n_styles:
         raise ValueError(f"crossover must be between 0 and {model.n_styles} (the number of style layers), got {crossover}")
     R, K = len(w_rows), len(w_cols)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         top, left = decode_images(model.decode, w_cols), decode_images(model.decode, w_rows)
         cells = decode_images(model.decode, model.mix(w_rows.repeat_interleave(K, 0), w_cols.repeat(R, 1), crossover))
     blank = -torch.ones_like(top[:1])
@@ -222,7 +220,7 @@ def style_mixing_figure(model,
 def style_mixing_widget(model, x: torch.Tensor, zoom: int = 5, figure: bool = True):
     "Pick two images of `x` and a crossover layer: coarse styles from A, fine from B; returns the widget."
     if len(x) < 2: raise ValueError("style mixing needs a pool of at least two images")
-    with torch.no_grad(): w = torch.cat([model.encode(x[i:i + 500]) for i in range(0, len(x), 500)])
+    w = chunked(model.encode, x)
     if figure: style_mixing_figure(model, w[:4], w[4:10], crossover=min(4, model.n_styles - 1)); plt.show()
     ia = W.IntSlider(value=0, min=0, max=len(x) - 1, description='A (coarse)')
     ib = W.IntSlider(value=1, min=0, max=len(x) - 1, description='B (fine)')
@@ -230,8 +228,7 @@ def style_mixing_widget(model, x: torch.Tensor, zoom: int = 5, figure: bool = Tr
     image, label = W.Image(format='png'), W.HTML()
     def update(*_):
         a, bb = w[ia.value:ia.value + 1], w[ib.value:ib.value + 1]
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
+        with seeded(0):
             out = [decode_images(model.decode, a), decode_images(model.decode, model.mix(a, bb, cut.value)), decode_images(model.decode, bb)]
         image.value = png_grid(torch.cat([x[ia.value:ia.value + 1].cpu(), *out, x[ib.value:ib.value + 1].cpu()]), nrow=5, zoom=zoom)
         label.value = (f'A &nbsp;|&nbsp; G(E(A)) &nbsp;|&nbsp; layers 0-{cut.value - 1} from A, {cut.value}-{model.n_styles - 1} '

@@ -12,7 +12,9 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'
-PAGES = ['07_alae.ipynb', '00_foundations.ipynb']     # the chapters with live widgets
+from gae_book.registry import shipped
+# the chapters with live widgets: those of the models that ship (their decoders are what the sliders run)
+PAGES = sorted({next(NBS.glob(f'{e.number}_*.ipynb')).name for e in shipped().values()})
 
 
 _MISSING = missing(('onnxruntime-web', 'playwright-core'))

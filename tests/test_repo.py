@@ -55,3 +55,35 @@ def test_readme_links_are_absolute():
     links = re.findall(r'\]\(([^)\s]+)\)', (ROOT/'README.md').read_text())
     relative = [l for l in links if not re.match(r'https?://|#|mailto:', l)]
     assert not relative, f'relative links in README.md: {relative}'
+
+
+def test_sidebar_is_generated_from_the_notebooks():
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'make_sidebar.py'), '--check'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_what_the_book_derives_from_the_registry():
+    """A new model is one notebook (nbs/NN_name.ipynb, registering it) and one line (its module in registry.CHAPTERS):
+    the sidebar lists the notebook (tools/make_sidebar.py), chapter 90 compares it if it registers `compare=`, the
+    shipping tool and the browser test take it if it registers `ship=True`. The front page's table of chapters is
+    written by hand: this test says when a chapter is missing from it."""
+    import json, re
+    from gae_book.registry import CHAPTERS, find_models, compared, shipped
+    nbs = ROOT/'nbs'
+    chapters = sorted(nbs.glob('[0-9]*_*.ipynb'))
+    exported = {}                       # module -> chapter notebook that exports it
+    for p in chapters:
+        m = re.search(r'#\|\s*default_exp\s+(\w+)', p.read_text())
+        if m: exported[m.group(1)] = p.name
+    registering = {mod for mod, nb in exported.items() if '@register(' in (nbs/nb).read_text()}
+    assert registering == set(CHAPTERS), f'registry.CHAPTERS must list the modules that register models: {sorted(registering)}'
+    for e in find_models().values():
+        assert list(nbs.glob(f'{e.number}_*.ipynb')), f'{e.name}: no notebook nbs/{e.number}_*.ipynb for chapter {e.chapter!r}'
+    index = ''.join(''.join(c['source']) for c in json.loads((nbs/'index.ipynb').read_text())['cells'])
+    linked = re.findall(r'\]\((\d\d_\w+\.ipynb)\)', index)
+    assert [p.name for p in chapters] == list(dict.fromkeys(linked)), 'the front page must link every chapter, in order'
+    ch90 = (nbs/'90_comparison.ipynb').read_text()
+    assert 'compared().items()' in ch90, "chapter 90's contenders come from registry.compared()"
+    assert list(compared()) == [e.title for e in find_models().values() if e.compare is not None]
+    for name in shipped(): assert (ROOT/'gae_book'/'weights'/f'{name}.safetensors').exists(), f'{name} is registered ship=True but not shipped'
+    print('compared:', ', '.join(compared()), '| shipped:', ', '.join(shipped()), '| chapters:', ', '.join(CHAPTERS))

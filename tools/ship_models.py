@@ -5,7 +5,7 @@ Each model is rebuilt exactly as its chapter builds it (same class, arguments, s
 chapter 01 are measured on the float32 weights and on the float16 file; float16 ships when the two agree within
 the noise (FD within the real-vs-real floor's sd, label kept and probe within 0.005), float32 otherwise.
 
-    python tools/ship_models.py            # every model below
+    python tools/ship_models.py            # every model registered with ship=True
     python tools/ship_models.py stylealae-mnist
 """
 import os, sys, tempfile
@@ -18,16 +18,10 @@ from gae_book.data import mnist
 from gae_book.train import model_budget, auto_run_dir, load_model
 from gae_book.metrics import evaluate, fd_floor
 from gae_book.pretrained import save_pretrained, read_pretrained, weights_dir
-from gae_book.foundations import AE, VAE
-from gae_book.alae import ALAE, StyleALAE
+from gae_book.registry import shipped
 
 N_EVAL, SEED = 1000, 0
-SHIPPED = {   # name -> (chapter, how the chapter builds it, its registered budget)
-    'ae-mnist': ('00 foundations', AE, 'ae'),
-    'vae-mnist': ('00 foundations', VAE, 'vae'),
-    'alae-mnist': ('07 ALAE', ALAE, 'alae'),
-    'stylealae-mnist': ('07 ALAE', StyleALAE, 'stylealae'),
-}
+SHIPPED = shipped()   # NAME-mnist -> the registry's entry of every model registered with ship=True
 KEYS = ('fd', 'classes', 'rec_label', 'probe', 'interp_fd')
 
 def chapter_run(make, budget_name, data):
@@ -43,8 +37,9 @@ def main(names):
     data = mnist(verbose=False)
     noise = fd_floor(data.train.x, N_EVAL).sd
     for name in names:
-        chapter, make, bname = SHIPPED[name]
-        model, b = chapter_run(make, bname, data)
+        e = SHIPPED[name]
+        chapter = e.chapter
+        model, b = chapter_run(lambda: e.make(data), e.name, data)   # as the chapter builds it: the registered class, its defaults
         full = {k: v for k, v in evaluate(model, data, name, n=N_EVAL, seed=SEED).items() if k in KEYS}
         with tempfile.TemporaryDirectory() as tmp:
             half = {k: v for k, v in evaluate(read_pretrained(save_pretrained(model, Path(tmp)/'h.safetensors')), data, name,
