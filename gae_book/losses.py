@@ -18,14 +18,17 @@ def real_loss(logits: torch.Tensor) -> torch.Tensor:
     r"$-\log D = \operatorname{softplus}(-\ell)$, averaged: the loss of calling these logits 'real'."
     return F.softplus(-logits).mean()
 
+# %% ../nbs/api/09_losses.ipynb #41b1417d
 def fake_loss(logits: torch.Tensor) -> torch.Tensor:
     r"$-\log(1 - D) = \operatorname{softplus}(\ell)$, averaged: the loss of calling these logits 'fake'."
     return F.softplus(logits).mean()
 
+# %% ../nbs/api/09_losses.ipynb #0cef2c6c
 def gan_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     r"Discriminator loss $-\log D(x) - \log(1 - D(G(z)))$, each term averaged over its batch."
     return real_loss(real_logits) + fake_loss(fake_logits)
 
+# %% ../nbs/api/09_losses.ipynb #c3405db9
 def gan_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     r"Non-saturating generator loss $-\log D(G(z))$, averaged."
     return real_loss(fake_logits)
@@ -46,6 +49,7 @@ def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     r"A sample $z = \mu + \exp(\tfrac12\log\sigma^2)\odot\varepsilon$, $\varepsilon \sim \mathcal N(0, I)$, differentiable in $\mu$ and $\log\sigma^2$."
     return mu + (0.5*logvar).exp()*torch.randn_like(mu)
 
+# %% ../nbs/api/09_losses.ipynb #651c5677
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     r"$\mathrm{KL}(\mathcal N(\mu, \sigma^2) \Vert \mathcal N(0, I)) = \tfrac12\sum_j(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2)$ per row."
     mu, logvar = mu.float(), logvar.float()               # in float32 under mixed precision (exp of a log-variance)
