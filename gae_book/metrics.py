@@ -18,14 +18,14 @@ from .data import check_images, Data
 from .viz import lerp_codes
 
 # %% auto #0
-__all__ = ['DigitClassifier', 'to_classifier_input', 'augment', 'train_classifier', 'predict_logits', 'save_classifier',
-           'classifier', 'classifier_info', 'features', 'probabilities', 'frechet_distance', 'fd', 'class_histogram',
-           'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe', 'clustering_error',
-           'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'distance_preservation',
+__all__ = ['VERDICTS', 'DigitClassifier', 'to_classifier_input', 'augment', 'train_classifier', 'predict_logits',
+           'save_classifier', 'classifier', 'classifier_info', 'features', 'probabilities', 'frechet_distance', 'fd',
+           'class_histogram', 'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe',
+           'clustering_error', 'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'distance_preservation',
            'neighbourhood_preservation', 'nearest_label_agreement', 'slerp', 'path_length', 'Estimate', 'over_seeds',
-           'bootstrap', 'difference', 'fd_floor', 'mmd_test', 'precision_recall', 'memorisation', 'fit_clusters',
-           'cluster_baseline', 'clustering_error_paper', 'evaluate', 'crossfade', 'MetricsTable', 'metrics_table',
-           'SeedsTable', 'seeds_table']
+           'bootstrap', 'difference', 'Comparison', 'compare', 'holm', 'claims_table', 'detectable_effect', 'fd_floor',
+           'mmd_test', 'precision_recall', 'memorisation', 'fit_clusters', 'cluster_baseline', 'clustering_error_paper',
+           'evaluate', 'crossfade', 'MetricsTable', 'metrics_table', 'SeedsTable', 'seeds_table']
 
 # %% ../nbs/01_evaluation.ipynb #78d87eb4
 class DigitClassifier(nn.Module):
@@ -374,6 +374,92 @@ def difference(a: Estimate, b: Estimate,                 # the two arms, e.g. ov
         return f"{head}: the difference {abs(d):.2g} is inside the noise (Welch p = {p:.2f}): no winner."
     return f"{head}: {better} is better by {abs(d):.2g}, outside the noise (Welch p = {p:.3f})."
 
+
+# %% ../nbs/01_evaluation.ipynb #882e002a
+VERDICTS = ('A ahead', 'B ahead', 'no difference larger than the margin', 'inconclusive', 'not testable at this budget')
+
+def _values(x) -> np.ndarray: return np.asarray(x.values if isinstance(x, Estimate) else x, dtype=float)
+
+@dataclass
+class Comparison:
+    "One claim's comparison of two arms: the effect (a - b) with its 95% interval, its p-value and its verdict."
+    metric: str
+    names: tuple
+    a: list                     # per-seed values of each arm
+    b: list
+    paired: bool
+    effect: float               # mean of a - mean of b (paired: the mean per-seed difference)
+    lo: float                   # its 95% interval
+    hi: float
+    p: float                    # two-sided p-value: paired t-test, or Welch's
+    margin: float = 0.0         # the smallest effect that would matter (0: no equivalence verdict)
+    lower_is_better: bool = True
+    unmet: str|None = None      # the precondition that was not reached, if any
+    p_holm: float|None = None   # the p-value after Holm's correction over the chapter's claims
+
+    @property
+    def verdict(self) -> str:
+        if self.unmet: return 'not testable at this budget'
+        p = self.p if self.p_holm is None else self.p_holm
+        if p < 0.05: return f"{self.names[0] if (self.effect < 0) == self.lower_is_better else self.names[1]} ahead"
+        if self.margin > 0 and -self.margin < self.lo and self.hi < self.margin:
+            return f"no difference larger than {self.margin:.3g}"
+        return 'inconclusive'
+
+    def __repr__(self):
+        a, b = _values(self.a), _values(self.b)
+        arms = (f"{self.names[0]} {a.mean():.3g} vs {self.names[1]} {b.mean():.3g} ({len(a)} and {len(b)} seeds"
+                + (', paired' if self.paired else '') + ')')
+        p = f"p = {self.p:.2g}" + ('' if self.p_holm is None else f", Holm {self.p_holm:.2g}")
+        why = f" ({self.unmet})" if self.unmet else ''
+        return (f"{self.metric}: {arms}; effect {self.effect:+.3g} [95% CI {self.lo:+.3g}, {self.hi:+.3g}], {p} -> "
+                f"{self.verdict}{why}")
+
+def compare(a, b,                           # the two arms: Estimates over seeds, or lists of per-seed values
+            names=('A', 'B'), metric: str = 'the metric',
+            paired: bool = False,           # True when seed s of a and of b share their initialisation and batch order
+            margin: float = 0.0,            # the smallest effect that would matter, stated before looking
+            lower_is_better: bool = True,
+            unmet: str|None = None) -> Comparison:  # the claim's precondition, when it was not reached (says why)
+    "Compare two arms over seeds: the effect a - b with its 95% interval (paired t or Welch), its p-value and a verdict."
+    from scipy import stats
+    va, vb = _values(a), _values(b)
+    if len(va) < 2 or len(vb) < 2: raise ValueError(f"{metric}: compare needs at least 2 seeds per arm, got {len(va)} and {len(vb)}")
+    if paired and len(va) != len(vb): raise ValueError(f"{metric}: paired arms need the same seeds, got {len(va)} and {len(vb)} values")
+    res = stats.ttest_rel(va, vb) if paired else stats.ttest_ind(va, vb, equal_var=False)
+    effect = float((va - vb).mean()) if paired else float(va.mean() - vb.mean())
+    if np.isfinite(res.pvalue):
+        ci = res.confidence_interval(0.95); lo, hi, p = float(ci.low), float(ci.high), float(res.pvalue)
+    else: lo = hi = effect; p = 0.0 if effect else 1.0           # no spread at all: the values are the effect
+    return Comparison(metric, tuple(names), va.tolist(), vb.tolist(), paired, effect, lo, hi, p, margin, lower_is_better, unmet)
+
+def holm(p_values) -> list:
+    "Holm's step-down adjustment: the k-th smallest of m p-values times (m - k + 1), made non-decreasing, capped at 1."
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind='stable')
+    adj = np.minimum(1.0, np.maximum.accumulate(p[order]*(len(p) - np.arange(len(p)))))
+    out = np.empty_like(adj); out[order] = adj
+    return out.tolist()
+
+def claims_table(claims: dict) -> str:
+    "A chapter's claims (name -> Comparison), Holm-corrected together: a markdown table with effect, interval, p, Holm p, verdict."
+    items = list(claims.items())
+    for (_, c), q in zip(items, holm([c.p for _, c in items])): c.p_holm = q
+    rows = ['| claim | arms | effect [95% CI] | p | Holm p | verdict |', '|---|---|---|---:|---:|---|']
+    for name, c in items:
+        rows.append(f"| {name} | {c.names[0]} vs {c.names[1]}{' (paired)' if c.paired else ''} | {c.effect:+.3g} "
+                    f"[{c.lo:+.3g}, {c.hi:+.3g}] | {c.p:.2g} | {c.p_holm:.2g} | {c.verdict}"
+                    + (f": {c.unmet}" if c.unmet else '') + ' |')
+    return '\n'.join(rows)
+
+def detectable_effect(sd: float,            # seed-to-seed sd of one arm (unpaired) or of the per-seed differences (paired)
+                      n: int,               # seeds per arm
+                      paired: bool = False, power: float = 0.8, alpha: float = 0.05) -> float:
+    "The smallest effect a two-sided test over n seeds detects with this power (t approximation)."
+    from scipy import stats
+    df = n - 1 if paired else 2*n - 2
+    se = sd/np.sqrt(n) if paired else sd*np.sqrt(2/n)
+    return float((stats.t.ppf(1 - alpha/2, df) + stats.t.ppf(power, df))*se)
 
 # %% ../nbs/01_evaluation.ipynb #ad033715
 def fd_floor(pool: torch.Tensor,     # real images, at least 2n of them
