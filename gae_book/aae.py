@@ -75,7 +75,7 @@ class AAE(GenerativeModel):
         "Discriminator logits on codes (with the one-hot label when supervised)."
         return self.D(torch.cat([z, F.one_hot(y, self.n_classes).float()], 1) if self.supervised else z)
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         if self.supervised and y is None: raise ValueError("a supervised AAE needs labels: train on data with labels")
         # phase 1, reconstruction: E and G minimise -log p(x | z = E(x))
         rec = bernoulli_nll(self.G(self.E(x)), x).mean()
@@ -132,7 +132,7 @@ class ClusterAAE(GenerativeModel):
         y = torch.randint(0, self.n_clusters, (n,), device=self.device) if y is None else y.to(self.device)
         return torch.cat([F.one_hot(y, self.n_clusters).float(), torch.randn(n, self.style_dim, device=self.device)], 1)
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         n = len(x)
         y_code, z_code = self.parts(x)
         rec = bernoulli_nll(self.G(torch.cat([y_code, z_code], 1)), x).mean()
@@ -190,7 +190,7 @@ class SemiSupervisedAAE(ClusterAAE):
 
     def classify(self, x): return self.cluster(x)
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         if (self.lab_y < 0).any():
             raise RuntimeError("SemiSupervisedAAE has no labelled images: call model.label(x, y) before training "
                                "(or build it with make_semi_aae(data, n_labels))")

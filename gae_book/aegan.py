@@ -99,7 +99,7 @@ class AEGAN(GenerativeModel):
                     if p.grad is not None: torch.nn.utils.clip_grad_norm_(p, self.clip)
         o.step()
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         real, fake = 1 - self.smooth, self.smooth
         z = torch.randn(len(x), self.z_dim, device=x.device)
         x_hat = self.generate(z)                                      # G(z)

@@ -102,7 +102,7 @@ class LatentReciprocity(GenerativeModel):
             b = dict(avg.named_buffers())
             for name, p in net.named_parameters(): b[name].lerp_(p, 1 - self.ema)
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         x = self._real(x)
         out = {**self.step_discriminate(x), **self.step_generate(len(x)), **self.step_reciprocity(len(x))}
         self.step_average()
@@ -349,7 +349,7 @@ class StyleALAE(LatentReciprocity):
         ws[:, crossover:] = self.styles(w_fine)[:, crossover:]
         return ws
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         if self.phase is None and not self._warned:
             self._warned = True
             warnings.warn("StyleALAE has no growth schedule: fit gives it the run's length. In a loop of your own, call "

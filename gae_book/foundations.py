@@ -34,7 +34,7 @@ class AE(GenerativeModel):
 
     def configure_optimizers(self): return dict(ae=torch.optim.Adam(self.parameters(), self.lr, betas=self.betas))
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         rec = bernoulli_nll(self.G(self.E(x)), x).mean()     # E_x[-log p(x | z = E(x))]
         self.update('ae', rec)
         return dict(rec=rec.detach())
@@ -62,7 +62,7 @@ class VAE(GenerativeModel):
     @inference
     def encode(self, x): return self.posterior(self.check(x))[0]        # the posterior mean
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         mu, logvar = self.posterior(x)
         z = reparameterise(mu, logvar)                                  # z = mu + sigma * eps
         rec = bernoulli_nll(self.G(z), x).mean()                        # -E_q[log p(x|z)], one sample
@@ -89,7 +89,7 @@ class GAN(GenerativeModel):
         return dict(g=torch.optim.Adam(self.G.parameters(), self.lr, betas=self.betas),
                     d=torch.optim.Adam(self.D.parameters(), self.lr, betas=self.betas))
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         fake = self.generate(self.sample_prior(len(x)))             # G(z), z ~ p(z)
         d_real, d_fake = self.D(x), self.D(fake.detach())           # detached: L_D does not reach G
         ld = gan_d_loss(d_real, d_fake)

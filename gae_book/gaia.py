@@ -89,7 +89,7 @@ class GAIA(GenerativeModel):
 
 # %% ../nbs/06_gaia.ipynb #70f69921
 @patch
-def train_step(self: GAIA, x, y=None):
+def train_step(self: GAIA, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
     "One step: the three errors, both players' losses and the shared learning rate of the equations above; both updates from one forward pass."
     if len(x) < 2: raise ValueError(f"GAIA interpolates between pairs of a batch: it needs batches of 2 images or more, got {len(x)}.")
     z = self.E(x)

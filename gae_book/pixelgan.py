@@ -231,7 +231,7 @@ class PixelGANAutoencoder(GenerativeModel):
         "-log p(x | z) per image in nats: the PixelCNN's exact likelihood of binary images x."
         return pixelcnn_nll(self.decoder, x, z)
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         if self.n_labels and (self.lab_y < 0).any():
             raise RuntimeError("this PixelGANAutoencoder has n_labels but no labelled images: call model.label(x, y) before training")
         rec = self.nll(x, self.read(self.code(x))).mean()   # phase 1: reconstruction through the PixelCNN
@@ -275,7 +275,7 @@ class PixelCNNBaseline(GenerativeModel):
     def sample(self, n: int): return sample_pixelcnn(self.decoder, n)
     def nll(self, x): return pixelcnn_nll(self.decoder, x)
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         rec = self.nll(x).mean()
         self.update('ae', rec)
         return dict(rec=rec.detach())

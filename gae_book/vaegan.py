@@ -54,7 +54,7 @@ class VAEGAN(GenerativeModel):
     def encode(self, x): return self.posterior(self.check(x))[0]
     def dis_features(self, x): return self.D.features(x)[self.feature_layer]
 
-    def train_step(self, x, y=None):
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         n = len(x)
         mu, logvar = self.posterior(x)
         z = reparameterise(mu, logvar)                                   # z ~ q(z|x)
