@@ -67,7 +67,7 @@ class AAE(GenerativeModel):
     def configure_optimizers(self):
         adv = lambda p: torch.optim.Adam(p, self.lr_adv, betas=self.betas)
         return dict(ae=torch.optim.Adam([*self.E.parameters(), *self.G.parameters()], self.lr),
-                    d=adv(self.D.parameters()), e_adv=adv(self.E.parameters()))
+                    d=adv(self.D.parameters()), g=adv(self.E.parameters()))
 
     def sample_prior(self, n: int, y=None): return sample_prior(self.prior, n, self.z_dim, y, self.n_classes, self.device)
 
@@ -88,8 +88,8 @@ class AAE(GenerativeModel):
         # ... and E learns to fool it (non-saturating), D frozen
         with frozen(self.D):
             e_loss = real_loss(self._d(z, y))
-            self.update('e_adv', e_loss)
-        return dict(rec=rec.detach(), d_loss=d_loss.detach(), e_adv=e_loss.detach())
+            self.update('g', e_loss)
+        return dict(rec=rec.detach(), d_loss=d_loss.detach(), g_loss=e_loss.detach())
 
 # %% ../nbs/03_aae.ipynb #a37984e6
 @register('aae-cluster', 'AAE with a 16-way categorical code and a style code: unsupervised clustering', steps=4000,
@@ -115,7 +115,7 @@ class ClusterAAE(GenerativeModel):
     def configure_optimizers(self):
         adv = lambda *ms: torch.optim.Adam([p for m in ms for p in m.parameters()], self.lr_adv, betas=self.betas)
         return dict(ae=torch.optim.Adam([*self.E.parameters(), *self.G.parameters()], self.lr),
-                    d=adv(self.D_y, self.D_z), e_adv=adv(self.E))
+                    d=adv(self.D_y, self.D_z), g=adv(self.E))
 
     def parts(self, x):
         "(y, z): the softmax cluster code and the style code of images x."
@@ -144,8 +144,8 @@ class ClusterAAE(GenerativeModel):
         self.update('d', d_loss)
         with frozen(self.D_y, self.D_z):
             e_loss = real_loss(self.D_y(y_code)) + real_loss(self.D_z(z_code))
-            self.update('e_adv', e_loss)
-        return dict(rec=rec.detach(), d_loss=d_loss.detach(), e_adv=e_loss.detach())
+            self.update('g', e_loss)
+        return dict(rec=rec.detach(), d_loss=d_loss.detach(), g_loss=e_loss.detach())
 
 # %% ../nbs/03_aae.ipynb #6f9e807f
 def balanced_labels(y: torch.Tensor, n_labels: int, n_classes: int = 10, seed: int = 0) -> torch.Tensor:

@@ -87,7 +87,7 @@ class AEGAN(GenerativeModel):
 
     def configure_optimizers(self):
         adam = lambda lr, *ms: torch.optim.Adam([p for m in ms if m is not None for p in m.parameters()], lr, betas=self.betas)
-        return dict(d=adam(self.lr_d, *self._critics()), ge=adam(self.lr, self.G, self.E))
+        return dict(d=adam(self.lr_d, *self._critics()), g=adam(self.lr, self.G, self.E))
 
     def update(self, opt: str, loss: torch.Tensor):
         "Zero, backpropagate, clip every gradient tensor to norm `clip` (as Keras' clipnorm does), step."
@@ -123,8 +123,8 @@ class AEGAN(GenerativeModel):
             if self.D_z is not None: adv = adv + sum(label_loss(self.D_z(t), 1.0) for t in fakes_z)
             rec_x = (x_tilde - x).abs().mean() if x_tilde is not None else torch.zeros((), device=x.device)
             rec_z = (z_tilde - z).pow(2).mean() if z_tilde is not None else torch.zeros((), device=x.device)
-            self.update('ge', adv + self.lambda_x*rec_x + self.lambda_z*rec_z)
-        return {**{k: v.detach() for k, v in out.items()}, 'adv': adv.detach(), 'rec_x': rec_x.detach(), 'rec_z': rec_z.detach()}
+            self.update('g', adv + self.lambda_x*rec_x + self.lambda_z*rec_z)
+        return {**{k: v.detach() for k, v in out.items()}, 'd_loss': l_d.detach(), 'g_loss': adv.detach(), 'rec': rec_x.detach(), 'rec_code': rec_z.detach()}
 
 # %% ../nbs/05_aegan.ipynb #c1998cea
 PlainGAN = partial(GAN, norm='none')    # the trivial baseline: chapter 00's GAN with no normalisation at all

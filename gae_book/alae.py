@@ -62,8 +62,8 @@ class LatentReciprocity(GenerativeModel):
 
     def configure_optimizers(self):
         group = lambda m, k=1.0: dict(params=list(m.parameters()), lr=k*self.lr)
-        return dict(ed=torch.optim.Adam([group(self.E), group(self.D)], self.lr, betas=self.betas),
-                    fg=torch.optim.Adam([group(self.F, self.mapping_lr_mult), group(self.G)], self.lr, betas=self.betas))
+        return dict(d=torch.optim.Adam([group(self.E), group(self.D)], self.lr, betas=self.betas),
+                    g=torch.optim.Adam([group(self.F, self.mapping_lr_mult), group(self.G)], self.lr, betas=self.betas))
 
     def step_discriminate(self, x):
         "(I) E and D: real x against G(F(z)), non-saturating loss plus gamma/2 |grad_x D(E(x))|^2 on real images."
@@ -73,7 +73,7 @@ class LatentReciprocity(GenerativeModel):
         fake = self.D(self._encode(fake))
         l_adv = gan_d_loss(real, fake)
         r1 = r1_penalty(real, x)                                               # E |d D(E(x)) / dx|^2
-        self.update('ed', l_adv + self.r1_gamma/2*r1)
+        self.update('d', l_adv + self.r1_gamma/2*r1)
         return dict(d_loss=l_adv.detach(), r1=r1.detach())
 
     def step_generate(self, n: int):
@@ -81,9 +81,9 @@ class LatentReciprocity(GenerativeModel):
         with frozen(self.E, self.D):
             w = self._prior_w(n)
             l_adv = gan_g_loss(self.D(self._encode(self._generate(w))))
-            self.update('fg', l_adv)
+            self.update('g', l_adv)
         with torch.no_grad(): self.w_avg.lerp_(w.detach().reshape(-1, self.w_dim).mean(0).to(self.w_avg), 1 - self.w_avg_beta)
-        return dict(g_adv=l_adv.detach())
+        return dict(g_loss=l_adv.detach())
 
     def step_reciprocity(self, n: int):
         "(III) E and G: mean over the d coordinates of (w - E(G(w)))^2, for w = F(z) detached, so F does not move."
@@ -92,7 +92,7 @@ class LatentReciprocity(GenerativeModel):
         for o in self.opts.values(): o.zero_grad(set_to_none=True)
         l_err.backward()
         for o in self.opts.values(): o.step()           # F and D got no gradient: Adam leaves them as they are
-        return dict(latent=l_err.detach())
+        return dict(rec_code=l_err.detach())
 
     @torch.no_grad()
     def step_average(self):

@@ -105,6 +105,10 @@ def check_resumable(ck: dict, model: GenerativeModel, data_tag: str|None = None,
     if diff:
         raise CheckpointError(f"{path} was trained with other arguments: " + '; '.join(diff) + ". Build the model with "
                               f"the checkpoint's arguments to resume it, or use another run folder (resume=False starts over).")
+    if set(ck['opts']) != set(model.opts):
+        raise CheckpointError(f"{path} holds optimizers named {sorted(ck['opts'])}, and this model has {sorted(model.opts)}: "
+                              f"it was written by another version of gae_book (the names now follow "
+                              f"model.OPTIMIZERS). Train in a new run folder (resume=False starts over).")
     if exists(data_tag) and ck.get('data') not in (None, data_tag):
         raise CheckpointError(f"{path} was trained on other data ({ck['data']}) than this run's ({data_tag}). "
                               f"Use another run folder, or the same data to resume it.")

@@ -53,7 +53,7 @@ class VAE(GenerativeModel):
         self.E = ConvEncoder(image_shape=image_shape, out_dim=2*z_dim, ch=ch)
         self.G = ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch)
 
-    def configure_optimizers(self): return dict(vae=torch.optim.Adam(self.parameters(), self.lr, betas=self.betas))
+    def configure_optimizers(self): return dict(ae=torch.optim.Adam(self.parameters(), self.lr, betas=self.betas))
 
     def posterior(self, x):
         "mu(x), log sigma^2(x) of q(z|x)."
@@ -67,7 +67,7 @@ class VAE(GenerativeModel):
         z = reparameterise(mu, logvar)                                  # z = mu + sigma * eps
         rec = bernoulli_nll(self.G(z), x).mean()                        # -E_q[log p(x|z)], one sample
         kl = gaussian_kl(mu, logvar).mean()                             # KL(q(z|x) || p(z))
-        self.update('vae', rec + self.beta*kl)
+        self.update('ae', rec + self.beta*kl)
         return dict(nelbo=(rec + kl).detach(), rec=rec.detach(), kl=kl.detach())
 
 # %% ../nbs/00_foundations.ipynb #7d7bba02

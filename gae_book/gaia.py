@@ -115,8 +115,9 @@ def train_step(self: GAIA, x: torch.Tensor, y: torch.Tensor|None = None) -> dict
     loss_d.backward(inputs=list(self.D.parameters()), retain_graph=True)   # both updates from the same pass
     loss_g.backward(inputs=[*self.E.parameters(), *self.G.parameters()])
     opt_d.step(); opt_g.step()
-    return dict(d_real=d_real.detach(), d_rec=d_rec.detach(), d_int=d_int.detach(), share_d=torch.tensor(share_d, device=x.device),
-                p_d=p_d.detach(), p_g=p_g.detach(), dist=dist.detach())
+    return dict(d_loss=loss_d.detach(), g_loss=loss_g.detach(), d_real=d_real.detach(), d_rec=d_rec.detach(),
+                d_int=d_int.detach(), share_d=torch.tensor(share_d, device=x.device), p_d=p_d.detach(), p_g=p_g.detach(),
+                dist=dist.detach())
 
 # %% ../nbs/06_gaia.ipynb #950a3db8
 def _scaled_sq_dists(v: torch.Tensor) -> torch.Tensor:

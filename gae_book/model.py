@@ -14,7 +14,8 @@ from .data import check_images
 from .blocks import to_image
 
 # %% auto #0
-__all__ = ['INFERENCE', 'inference', 'keyword_args', 'GenerativeModel', 'frozen', 'moved', 'RunWarning', 'full_precision']
+__all__ = ['INFERENCE', 'OPTIMIZERS', 'LOSSES', 'inference', 'keyword_args', 'GenerativeModel', 'frozen', 'moved', 'RunWarning',
+           'full_precision']
 
 # %% ../nbs/api/10_model.ipynb #365f90b1
 INFERENCE = ('sample', 'encode', 'decode', 'reconstruct', 'cluster')
@@ -249,6 +250,26 @@ class GenerativeModel(nn.Module):
         n = sum(p.numel() for p in self.parameters())
         kw = ', '.join(f'{k}={v!r}' for k, v in self._init_kwargs.items())
         return f"{type(self).__name__}({kw}) with {n/1e6:.2f}M parameters"
+
+# %% ../nbs/api/10_model.ipynb #acf66190
+OPTIMIZERS = {
+    'ae': 'the autoencoder on its reconstruction objective: encoder and decoder together',
+    'e': 'the encoder alone, where it has an update of its own (VAE-GAN)',
+    'g': 'the generator side, whatever learns to fool a discriminator: G; the encoder of an AAE; F and G of ALAE',
+    'd': 'the discriminator side: D; both critics of AEGAN; E and D of ALAE',
+    'cls': 'a classifier phase on labelled images (semi-supervised)',
+    'prior': 'a learned prior over the codes, trained as a second stage'}
+
+LOSSES = {
+    'rec': 'reconstruction of the image: a negative log-likelihood or a distance',
+    'kl': 'KL divergence of the posterior q(z|x) from the prior p(z)',
+    'd_loss': "the discriminator side's adversarial loss",
+    'g_loss': "the generator side's adversarial loss",
+    'rec_code': 'reconstruction of the code: |z - E(G(z))|^2 (AEGAN) or |w - E(G(w))|^2 (ALAE)',
+    'r1': "the R1 penalty on the discriminator's gradient at real samples",
+    'ce': 'cross-entropy of a classifier phase',
+    'vq': "a vector quantiser's codebook and commitment terms",
+    'prior_nll': 'negative log-likelihood of the codes under a learned prior'}
 
 # %% ../nbs/api/10_model.ipynb #124558a3
 @contextlib.contextmanager

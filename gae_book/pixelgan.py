@@ -186,7 +186,7 @@ class PixelGANAutoencoder(GenerativeModel):
     def configure_optimizers(self):
         adv = lambda p: torch.optim.Adam(p, self.lr_adv, betas=self.betas)
         return dict(ae=torch.optim.Adam([*self.E.parameters(), *self.decoder.parameters()], self.lr),
-                    d=adv(self.D.parameters()), e_adv=adv(self.E.parameters()), cls=torch.optim.Adam(self.E.parameters(), self.lr))
+                    d=adv(self.D.parameters()), g=adv(self.E.parameters()), cls=torch.optim.Adam(self.E.parameters(), self.lr))
 
     def logits(self, x):
         "E(x, n) with fresh noise n: the Gaussian code, or the categorical code's logits."
@@ -246,8 +246,8 @@ class PixelGANAutoencoder(GenerativeModel):
         self.update('d', d_loss)
         with frozen(self.D):
             e_loss = real_loss(self.D(z))
-            self.update('e_adv', e_loss)
-        out['e_adv'] = e_loss.detach()
+            self.update('g', e_loss)
+        out['g_loss'] = e_loss.detach()
         if self.prior == 'categorical':                      # categories used by this batch: a collapse shows at once
             out['cats'] = (torch.bincount(z.detach().argmax(1), minlength=self.code_dim) > 0).sum().float()
         if self.n_labels:                                    # phase 3 (semi-supervised): -log q(y | x) on labelled images

@@ -47,7 +47,7 @@ class VAEGAN(GenerativeModel):
 
     def configure_optimizers(self):
         adam = lambda m: torch.optim.Adam(m.parameters(), self.lr, betas=self.betas)
-        return dict(enc=adam(self.E), dec=adam(self.G), dis=adam(self.D))
+        return dict(e=adam(self.E), g=adam(self.G), d=adam(self.D))
 
     def posterior(self, x): return self.E(x).chunk(2, dim=1)
     @inference
@@ -64,7 +64,7 @@ class VAEGAN(GenerativeModel):
         # Dis maximises L_GAN (fakes detached: this update does not reach Enc or Dec)
         if mixed: l_dis = gan_losses(*self.D(torch.cat([x, x_rec.detach(), x_p.detach()])).split(n))
         else: l_dis = gan_losses(self.D(x), self.D(x_rec.detach()), self.D(x_p.detach()))   # one batch per kind
-        self.update('dis', l_dis)
+        self.update('d', l_dis)
         with frozen(self.D):                                               # L_llike and the fool loss do not train Dis
             feats = self.D.features(torch.cat([x, x_rec] + [x_p]*mixed))   # x and x~ in one pass: the same statistics
             f = feats[self.feature_layer]
@@ -77,6 +77,6 @@ class VAEGAN(GenerativeModel):
             g_dec = torch.autograd.grad(self.gamma*l_like + (l_fool if self.decoder_gan else 0), dec_params)
         for p, g in zip(enc_params, g_enc): p.grad = g
         for p, g in zip(dec_params, g_dec): p.grad = g
-        self.opts['enc'].step(); self.opts['dec'].step()
-        return dict(d_loss=l_dis.detach(), llike=l_like.detach(), prior=l_prior.detach(), fool=l_fool.detach(),
+        self.opts['e'].step(); self.opts['g'].step()
+        return dict(d_loss=l_dis.detach(), llike=l_like.detach(), kl=l_prior.detach(), g_loss=l_fool.detach(),
                     feature_scale=0.5*f[:n].detach().pow(2).flatten(1).sum(1).mean())   # ½||Dis_l(x)||²: the ruler's size

@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from gae_book.core import CheckpointError, capabilities, seed_everything, load_checkpoint
 from gae_book.train import find_models, fit, load_model, save_model
-from gae_book.model import GenerativeModel, keyword_args, inference
+from gae_book.model import GenerativeModel, keyword_args, inference, OPTIMIZERS
 from gae_book.registry import ModelEntry
 
 MODELS = find_models()
@@ -60,14 +60,14 @@ class TinyVQ(GenerativeModel):
     def decode(self, z): return torch.tanh(self.G(self.lookup(self.check_codes(z))))
     def sample_prior(self, n):
         return torch.distributions.Categorical(logits=self.prior_logits.permute(1, 2, 0)).sample((n,))
-    def configure_optimizers(self): return dict(vq=torch.optim.Adam(self.parameters(), self.lr))
+    def configure_optimizers(self): return dict(ae=torch.optim.Adam(self.parameters(), self.lr))
     def train_step(self, x, y=None):
         e = self.E(x); idx = self.quantise(e); q = self.lookup(idx)
         rec = (torch.tanh(self.G(e + (q - e).detach())) - x).abs().mean()          # straight-through gradient
         vq = (q - e.detach()).pow(2).mean() + self.beta*(e - q.detach()).pow(2).mean()
         prior = F.cross_entropy(self.prior_logits.expand(len(x), -1, -1, -1), idx)
-        self.update('vq', rec + vq + prior)
-        return dict(rec=rec.detach(), vq=vq.detach(), prior=prior.detach())
+        self.update('ae', rec + vq + prior)
+        return dict(rec=rec.detach(), vq=vq.detach(), prior_nll=prior.detach())
 
 
 def _entry(name, cls):
@@ -149,6 +149,17 @@ def test_a_train_step_moves_parameters_and_returns_finite_losses(name):
     assert not any(v.requires_grad for v in losses.values()), 'losses must be detached'
     moved = [k for k, p in m.named_parameters() if not torch.equal(p.detach(), before[k])]
     assert moved, f'{name}: no parameter changed in a training step'
+
+
+@pytest.mark.parametrize('name', PARAMS)
+def test_one_name_per_role(name):
+    "Optimizers are named from OPTIMIZERS, and the losses of the roles a model's optimizers play use LOSSES' names."
+    m = build(name)
+    assert set(m.opts) <= set(OPTIMIZERS), f'{name}: optimizers {sorted(set(m.opts) - set(OPTIMIZERS))} are not in model.OPTIMIZERS'
+    m.train()
+    losses = m.train_step(data_for(name).train.x[:8].to(m.device), data_for(name).train.y[:8].to(m.device))
+    for opt, loss in (('d', 'd_loss'), ('g', 'g_loss'), ('ae', 'rec')):
+        if opt in m.opts: assert loss in losses, f"{name} has optimizer {opt!r} but reports no {loss!r} (it reports {sorted(losses)})"
 
 
 @pytest.mark.parametrize('name', PARAMS)
@@ -236,3 +247,17 @@ def test_a_class_registers_itself_with_one_line():
         with pytest.raises(NotImplementedError, match='does not sample'): m.sample(2)
     finally:
         REGISTRY.pop('_toy', None)
+
+
+def test_resuming_a_checkpoint_with_other_optimizer_names_is_refused(tmp_path):
+    "A run written when the optimizers had other names is a clear error, and the checkpoint is left as it was."
+    m = build('ae')
+    fit(m, data_for('ae'), 1, run_dir=tmp_path, progress=False, verbose=False, n_snapshot=2)
+    ck_path = next(tmp_path.rglob('*.pt'))
+    ck = torch.load(ck_path, weights_only=False)
+    ck['opts'] = {'old_name': ck['opts']['ae']}
+    torch.save(ck, ck_path)
+    before = ck_path.read_bytes()
+    with pytest.raises(CheckpointError, match="optimizers named \\['old_name'\\]"):
+        fit(build('ae'), data_for('ae'), 2, run_dir=tmp_path, progress=False, verbose=False, n_snapshot=2)
+    assert ck_path.read_bytes() == before

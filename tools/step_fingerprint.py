@@ -6,7 +6,7 @@
 For each model: seed 0, the registered build on its default data, three training steps on the same batches; the
 losses of each step and a checksum of the weights after them, then samples (or reconstructions) drawn under a fixed
 seed. Floats are stored exactly (as hex), so equal means bitwise equal. Loss keys may be renamed: pass
---rename old=new to compare under the new names.
+--rename old=new to compare under the new names, and --added model:key for a loss a model reports that it did not before.
 """
 import argparse, json, sys
 import torch
@@ -40,17 +40,22 @@ if __name__ == '__main__':
     ap.add_argument('out')
     ap.add_argument('--against')
     ap.add_argument('--rename', nargs='*', default=[])
+    ap.add_argument('--added', nargs='*', default=[])
     a = ap.parse_args()
     torch.set_num_threads(1)                  # the same reduction order every time
     res = {n: fingerprint(n) for n in sorted(find_models())}
     json.dump(res, open(a.out, 'w'), indent=1)
     if a.against:
         ren = dict(r.split('=') for r in a.rename)
+        added = {}
+        for r in a.added: m, k = r.split(':'); added.setdefault(m, set()).add(k)
         old = json.load(open(a.against))
         bad = 0
         for n in sorted(set(old) | set(res)):
             o, r = old.get(n), res.get(n)
-            if o and r: o = dict(o, losses=[{ren.get(k, k): v for k, v in s.items()} for s in o['losses']])
+            if o and r:
+                o = dict(o, losses=[{ren.get(k, k): v for k, v in s.items()} for s in o['losses']])
+                r = dict(r, losses=[{k: v for k, v in s.items() if k not in added.get(n, ())} for s in r['losses']])
             same = o == r
             bad += not same
             print(f"{n:<12} {'bitwise equal' if same else 'DIFFERS'}"
