@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from .model import GenerativeModel
 from .widgets import latent_directions, decode_images, png_grid
-from .viz import lerp_codes
+from .interpolation import lerp_codes
 from .pretrained import export_onnx
 
 # %% auto #0

@@ -15,14 +15,14 @@ from torch import nn
 import torch.nn.functional as F
 from .core import exists, default, default_device, capabilities, save_checkpoint, load_checkpoint, budget, progress_bar, seeded, chunked
 from .data import check_images, Data
-from .viz import lerp_codes
+from .interpolation import lerp_codes, slerp
 
 # %% auto #0
 __all__ = ['VERDICTS', 'DigitClassifier', 'to_classifier_input', 'augment', 'train_classifier', 'predict_logits',
            'save_classifier', 'classifier', 'classifier_info', 'features', 'probabilities', 'frechet_distance', 'fd',
            'class_histogram', 'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe',
            'clustering_error', 'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'distance_preservation',
-           'neighbourhood_preservation', 'nearest_label_agreement', 'slerp', 'path_length', 'Estimate', 'over_seeds',
+           'neighbourhood_preservation', 'nearest_label_agreement', 'path_length', 'Estimate', 'over_seeds',
            'bootstrap', 'difference', 'Comparison', 'compare', 'holm', 'claims_table', 'detectable_effect', 'fd_floor',
            'mmd_test', 'precision_recall', 'memorisation', 'fit_clusters', 'cluster_baseline', 'clustering_error_paper',
            'evaluate', 'crossfade', 'MetricsTable', 'metrics_table', 'SeedsTable', 'seeds_table']
@@ -286,14 +286,6 @@ def nearest_label_agreement(encode, x: torch.Tensor, y: torch.Tensor) -> float:
     with torch.no_grad(): z = encode(x).flatten(1).float()
     d = torch.cdist(z, z); d.fill_diagonal_(float('inf'))
     return float((y[d.argmin(1)] == y).float().mean())
-
-def slerp(a: torch.Tensor, b: torch.Tensor, t) -> torch.Tensor:
-    "Spherical interpolation: along the great circle from a to b (radius changing linearly), so a path between two Gaussian codes keeps a typical norm."
-    na, nb = a.norm(dim=-1, keepdim=True), b.norm(dim=-1, keepdim=True)
-    cos = ((a/na)*(b/nb)).sum(-1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7)
-    om = torch.acos(cos)
-    ua = (torch.sin((1 - t)*om)*a/na + torch.sin(t*om)*b/nb)/torch.sin(om)   # unit vector at angle t*om from a
-    return ua*torch.lerp(na, nb, t)
 
 @torch.no_grad()
 def path_length(decode,                # codes -> images

@@ -24,7 +24,7 @@ from .distributed import dist_info, Replicas, _join_processes
 from .registry import ModelEntry, MODELS, register, registered_classes, find_models, model_budget
 
 # %% auto #0
-__all__ = ['History', 'NonFiniteLoss', 'fit']
+__all__ = ['History', 'NonFiniteLoss', 'fit', 'trained']
 
 # %% ../nbs/api/03_train.ipynb #71f2959f
 @dataclass
@@ -307,3 +307,18 @@ def fit(model: GenerativeModel,
         if exists(note := model.unfinished()): warnings.warn(note, RunWarning, stacklevel=2)
         model.eval()
         return hist
+
+# %% ../nbs/api/03_train.ipynb #a5a5ae12
+def trained(make,                   # a model class, or a function of no arguments that builds the model
+            data,                   # what `fit` trains on
+            bud: Budget|int,        # the budget, or a number of steps
+            seed: int = 0,          # seeds the initial weights and the order of the batches
+            **fit_kwargs            # passed to `fit`; run_dir defaults to 'auto' (a finished run loads)
+            ) -> tuple[GenerativeModel, History]:
+    "`make()` built after seeding with `seed` and trained on `data` for `bud`, a finished run loaded from its folder: (model, history)."
+    seed_everything(seed)
+    model = make()
+    if not isinstance(model, GenerativeModel):
+        raise TypeError(f"trained: make() must build a GenerativeModel, got {type(model).__name__}. Pass the class, "
+                        f"or a function such as lambda: VAE(z_dim=2).")
+    return model, fit(model, data, bud, seed=seed, **{'run_dir': 'auto', **fit_kwargs})

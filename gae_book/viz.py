@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import default, lazy_module
+from .interpolation import lerp_codes   # paths live in interpolation; kept importable from viz
 _plt = lazy_module('matplotlib.pyplot')            # imported on first use: training never needs them
 _tv = lazy_module('torchvision.utils')
 
 # %% auto #0
-__all__ = ['to_grid', 'show_grid', 'save_grid', 'load_grid', 'show_grids', 'show_rows', 'show_reconstructions', 'lerp_codes',
-           'show_interpolations', 'smooth', 'plot_losses', 'scatter_codes']
+__all__ = ['to_grid', 'show_grid', 'save_grid', 'load_grid', 'show_grids', 'show_rows', 'show_reconstructions', 'smooth',
+           'plot_losses', 'scatter_codes']
 
 # %% ../nbs/api/02_viz.ipynb #f0fe11ea
 def to_grid(x: torch.Tensor,   # (N,C,H,W) images in [-1, 1]
@@ -93,16 +94,6 @@ def show_reconstructions(x: torch.Tensor, recons: dict|torch.Tensor, n: int = 10
     "Originals in the first row, each model's reconstruction of them below."
     if isinstance(recons, torch.Tensor): recons = {'reconstruction': recons}
     return show_rows({'original': x[:n], **{k: v[:n] for k, v in recons.items()}}, title=title)
-
-# %% ../nbs/api/02_viz.ipynb #76b4d9b9
-def lerp_codes(z0: torch.Tensor, z1: torch.Tensor, steps: int = 8) -> torch.Tensor:
-    "Straight-line paths between code batches: (N, D) x 2 -> (N, steps, D)."
-    t = torch.linspace(0, 1, steps, device=z0.device).view(1, steps, *([1]*(z0.dim() - 1)))
-    return (1 - t)*z0.unsqueeze(1) + t*z1.unsqueeze(1)
-
-def show_interpolations(strips: dict, title: str|None = None, scale: float = 0.5):
-    "Rows of interpolation strips: label -> (steps,C,H,W) images (one path per row)."
-    return show_rows(strips, scale=scale, title=title)
 
 # %% ../nbs/api/02_viz.ipynb #022fb6a0
 def smooth(v, k: int = 25) -> np.ndarray:

@@ -12,7 +12,8 @@ import torch
 import matplotlib.pyplot as plt
 import ipywidgets as W
 from .core import default, seeded, chunked
-from .viz import to_grid, show_rows, show_grid, lerp_codes
+from .viz import to_grid, show_rows, show_grid
+from .interpolation import lerp_codes
 
 # %% auto #0
 __all__ = ['png_grid', 'decode_images', 'latent_directions', 'traversal_figure', 'latent_sliders', 'interpolation_figure',
