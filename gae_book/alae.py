@@ -12,6 +12,7 @@ import contextlib
 import warnings
 import torch
 from torch import nn
+from fastcore.basics import patch
 import torch.nn.functional as F
 from .core import exists, default
 from .blocks import MLP
@@ -20,17 +21,8 @@ from .registry import register
 from .losses import gan_d_loss, gan_g_loss, r1_penalty
 
 # %% auto #0
-__all__ = ['unit_init', 'shadow', 'LatentReciprocity', 'ALAE', 'StyleLayer', 'EncoderLayer', 'StyleGenerator', 'StyleEncoder',
+__all__ = ['shadow', 'LatentReciprocity', 'unit_init', 'ALAE', 'StyleLayer', 'EncoderLayer', 'StyleGenerator', 'StyleEncoder',
            'StyleALAE']
-
-# %% ../nbs/07_alae.ipynb #6c79acb1
-def unit_init(m: nn.Module, a: float = 0.2) -> nn.Module:
-    "He initialisation for leaky-ReLU networks (zero biases), so that w and the activations start with unit scale."
-    for mod in m.modules():
-        if isinstance(mod, (nn.Linear, nn.Conv2d)):
-            nn.init.kaiming_normal_(mod.weight, a=a, nonlinearity='leaky_relu')
-            if mod.bias is not None: nn.init.zeros_(mod.bias)
-    return m
 
 # %% ../nbs/07_alae.ipynb #0838a766
 def shadow(net: nn.Module) -> nn.Module:
@@ -65,83 +57,112 @@ class LatentReciprocity(GenerativeModel):
         return dict(d=torch.optim.Adam([group(self.E), group(self.D)], self.lr, betas=self.betas),
                     g=torch.optim.Adam([group(self.F, self.mapping_lr_mult), group(self.G)], self.lr, betas=self.betas))
 
-    def step_discriminate(self, x):
-        "(I) E and D: real x against G(F(z)), non-saturating loss plus gamma/2 |grad_x D(E(x))|^2 on real images."
-        with torch.no_grad(): fake = self._generate(self._prior_w(len(x)))
-        x = x.detach().requires_grad_(True)
-        with full_precision(x): real = self.D(self._encode(x))       # R1 differentiates this pass twice: float32 under autocast
-        fake = self.D(self._encode(fake))
-        l_adv = gan_d_loss(real, fake)
-        r1 = r1_penalty(real, x)                                               # E |d D(E(x)) / dx|^2
-        self.update('d', l_adv + self.r1_gamma/2*r1)
-        return dict(d_loss=l_adv.detach(), r1=r1.detach())
+# %% ../nbs/07_alae.ipynb #4aedf9db
+@patch
+def step_discriminate(self: LatentReciprocity, x):
+    "(I) E and D: real x against G(F(z)), non-saturating loss plus gamma/2 |grad_x D(E(x))|^2 on real images."
+    with torch.no_grad(): fake = self._generate(self._prior_w(len(x)))
+    x = x.detach().requires_grad_(True)
+    with full_precision(x): real = self.D(self._encode(x))       # R1 differentiates this pass twice: float32 under autocast
+    fake = self.D(self._encode(fake))
+    l_adv = gan_d_loss(real, fake)
+    r1 = r1_penalty(real, x)                                               # E |d D(E(x)) / dx|^2
+    self.update('d', l_adv + self.r1_gamma/2*r1)
+    return dict(d_loss=l_adv.detach(), r1=r1.detach())
 
-    def step_generate(self, n: int):
-        "(II) F and G: make D(E(G(F(z)))) say real; E and D frozen."
-        with frozen(self.E, self.D):
-            w = self._prior_w(n)
-            l_adv = gan_g_loss(self.D(self._encode(self._generate(w))))
-            self.update('g', l_adv)
-        with torch.no_grad(): self.w_avg.lerp_(w.detach().reshape(-1, self.w_dim).mean(0).to(self.w_avg), 1 - self.w_avg_beta)
-        return dict(g_loss=l_adv.detach())
+@patch
+def step_generate(self: LatentReciprocity, n: int):
+    "(II) F and G: make D(E(G(F(z)))) say real; E and D frozen."
+    with frozen(self.E, self.D):
+        w = self._prior_w(n)
+        l_adv = gan_g_loss(self.D(self._encode(self._generate(w))))
+        self.update('g', l_adv)
+    with torch.no_grad(): self.w_avg.lerp_(w.detach().reshape(-1, self.w_dim).mean(0).to(self.w_avg), 1 - self.w_avg_beta)
+    return dict(g_loss=l_adv.detach())
 
-    def step_reciprocity(self, n: int):
-        "(III) E and G: mean over the d coordinates of (w - E(G(w)))^2, for w = F(z) detached, so F does not move."
-        with torch.no_grad(): w = self.F(self.sample_prior(n))
-        l_err = (w - self._encode(self._generate(w))).pow(2).mean()
-        for o in self.opts.values(): o.zero_grad(set_to_none=True)
-        l_err.backward()
-        for o in self.opts.values(): o.step()           # F and D got no gradient: Adam leaves them as they are
-        return dict(rec_code=l_err.detach())
+# %% ../nbs/07_alae.ipynb #a34a1d86
+@patch
+def step_reciprocity(self: LatentReciprocity, n: int):
+    "(III) E and G: mean over the d coordinates of (w - E(G(w)))^2, for w = F(z) detached, so F does not move."
+    with torch.no_grad(): w = self.F(self.sample_prior(n))
+    l_err = (w - self._encode(self._generate(w))).pow(2).mean()
+    for o in self.opts.values(): o.zero_grad(set_to_none=True)
+    l_err.backward()
+    for o in self.opts.values(): o.step()           # F and D got no gradient: Adam leaves them as they are
+    return dict(rec_code=l_err.detach())
 
-    @torch.no_grad()
-    def step_average(self):
-        "F_ema, G_ema <- ema*F_ema + (1 - ema)*F (and G): the moving averages that sample and decode use."
-        if not self.ema: return
-        for net, avg in ((self.F, self.F_ema), (self.G, self.G_ema)):
-            b = dict(avg.named_buffers())
-            for name, p in net.named_parameters(): b[name].lerp_(p, 1 - self.ema)
+# %% ../nbs/07_alae.ipynb #3d8ae274
+@patch
+@torch.no_grad()
+def step_average(self: LatentReciprocity):
+    "F_ema, G_ema <- ema*F_ema + (1 - ema)*F (and G): the moving averages that sample and decode use."
+    if not self.ema: return
+    for net, avg in ((self.F, self.F_ema), (self.G, self.G_ema)):
+        b = dict(avg.named_buffers())
+        for name, p in net.named_parameters(): b[name].lerp_(p, 1 - self.ema)
 
-    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
-        x = self._real(x)
-        out = {**self.step_discriminate(x), **self.step_generate(len(x)), **self.step_reciprocity(len(x))}
-        self.step_average()
-        return out
+@patch
+def train_step(self: LatentReciprocity, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
+    x = self._real(x)
+    out = {**self.step_discriminate(x), **self.step_generate(len(x)), **self.step_reciprocity(len(x))}
+    self.step_average()
+    return out
 
-    @contextlib.contextmanager
-    def live(self):
-        "Within the block, sample/decode/reconstruct use the trained F and G, not their moving averages."
-        self.__dict__['_live'] = True
-        try: yield self
-        finally: self.__dict__['_live'] = False
+# %% ../nbs/07_alae.ipynb #438d2745
+@patch
+@contextlib.contextmanager
+def live(self: LatentReciprocity):
+    "Within the block, sample/decode/reconstruct use the trained F and G, not their moving averages."
+    self.__dict__['_live'] = True
+    try: yield self
+    finally: self.__dict__['_live'] = False
 
-    def _averaged(self) -> tuple:
-        "(F, G) for inference: the moving averages when `ema` is on (outside `live()`), else the trained networks."
-        return (self.F_ema, self.G_ema) if self.ema and not self.__dict__.get('_live') else (self.F, self.G)
+@patch
+def _averaged(self: LatentReciprocity) -> tuple:
+    "(F, G) for inference: the moving averages when `ema` is on (outside `live()`), else the trained networks."
+    return (self.F_ema, self.G_ema) if self.ema and not self.__dict__.get('_live') else (self.F, self.G)
 
-    def mapping(self, z):
-        "w = F(z) through the mapping that `sample` uses (the moving average when `ema` is on)."
-        return self._averaged()[0](z)
+@patch
+def mapping(self: LatentReciprocity, z):
+    "w = F(z) through the mapping that `sample` uses (the moving average when `ema` is on)."
+    return self._averaged()[0](z)
 
-    def truncate(self, w, psi: float = 1.0):
-        "w_avg + psi*(w - w_avg): psi < 1 pulls codes toward the average w (fewer odd samples, less variety)."
-        return w if psi == 1 else torch.lerp(self.w_avg.to(w), w, psi)
+@patch
+def truncate(self: LatentReciprocity, w, psi: float = 1.0):
+    "w_avg + psi*(w - w_avg): psi < 1 pulls codes toward the average w (fewer odd samples, less variety)."
+    return w if psi == 1 else torch.lerp(self.w_avg.to(w), w, psi)
 
-    @inference
-    def sample(self, n: int, psi: float = 1.0):
-        "n images G(F(z)), z ~ N(0, I) (with the moving averages of F and G; `psi` < 1 truncates w toward its average)."
-        return self.decode(self.truncate(self.mapping(self.sample_prior(n)), psi))
+@patch
+@inference
+def sample(self: LatentReciprocity, n: int, psi: float = 1.0):
+    "n images G(F(z)), z ~ N(0, I) (with the moving averages of F and G; `psi` < 1 truncates w toward its average)."
+    return self.decode(self.truncate(self.mapping(self.sample_prior(n)), psi))
 
-    @inference
-    def encode(self, x):
-        "Full-size images -> w (brought to the resolution being trained first)."
-        return self._encode(self._real(self.check(x)))
+@patch
+@inference
+def encode(self: LatentReciprocity, x):
+    "Full-size images -> w (brought to the resolution being trained first)."
+    return self._encode(self._real(self.check(x)))
 
-    @inference
-    def decode(self, w):
-        "w (N, w_dim), or one per layer (N, n_styles, w_dim) for StyleALAE -> full-size images in [-1, 1]."
-        x = self._generate(self.check_codes(w, self.w_dim, 'styles w'), self._averaged()[1]).clamp(-1, 1)
-        return x if x.shape[-1] == self.image_shape[-1] else F.interpolate(x, size=self.image_shape[1:], mode='nearest')
+@patch
+@inference
+def decode(self: LatentReciprocity, w,
+           noise: list|None = None):   # StyleALAE's noise maps, fixed (`fixed_noise(n)`); None: fresh draws
+    "w (N, w_dim), or one per layer (N, n_styles, w_dim) for StyleALAE -> full-size images in [-1, 1]."
+    w, G = self.check_codes(w, self.w_dim, 'styles w'), self._averaged()[1]
+    if noise is not None and not callable(getattr(self, 'fixed_noise', None)):
+        raise ValueError(f"{type(self).__name__}'s generator adds no noise: call decode(w) without noise=.")
+    x = (self._generate(w, G) if noise is None else self._generate(w, G, noise=noise)).clamp(-1, 1)
+    return x if x.shape[-1] == self.image_shape[-1] else F.interpolate(x, size=self.image_shape[1:], mode='nearest')
+
+# %% ../nbs/07_alae.ipynb #6c79acb1
+def unit_init(m: nn.Module, a: float = 0.2) -> nn.Module:
+    "He initialisation for leaky-ReLU networks (zero biases), so that w and the activations start with unit scale."
+    for mod in m.modules():
+        if isinstance(mod, (nn.Linear, nn.Conv2d)):
+            nn.init.kaiming_normal_(mod.weight, a=a, nonlinearity='leaky_relu')
+            if mod.bias is not None: nn.init.zeros_(mod.bias)
+    return m
 
 # %% ../nbs/07_alae.ipynb #0855406f
 @register('alae', 'ALAE (Pidhorskyi et al. 2020), MLP networks: reciprocity in latent space, no pixel loss',
@@ -184,9 +205,11 @@ class StyleLayer(nn.Module):
         self.noise = nn.Parameter(torch.zeros(1, cout, 1, 1))     # s_c: learned noise strength per channel
         self.style = nn.Linear(w_dim, 2*cout)                      # A_i: w -> (y_s, y_b)
 
-    def forward(self, h, w):
+    def forward(self, h, w,
+                noise=None):      # (N, 1, H, W) per-pixel noise maps; None: fresh draws from N(0, 1)
         h = self.conv(h)
-        h = h + self.noise*torch.randn(len(h), 1, *h.shape[2:], device=h.device, dtype=h.dtype)
+        if noise is None: noise = torch.randn(len(h), 1, *h.shape[2:], device=h.device, dtype=h.dtype)
+        h = h + self.noise*noise.to(h)
         h = F.leaky_relu(h, 0.2)
         ys, yb = self.style(w)[:, :, None, None].chunk(2, 1)
         return (1 + ys)*F.instance_norm(h, eps=1e-5) + yb           # AdaIN
@@ -212,16 +235,23 @@ class StyleGenerator(nn.Module):
                                                    StyleLayer(c, c, w_dim)]) for i, c in enumerate(chans))
         self.to_rgb = nn.ModuleList(nn.Conv2d(c, channels, 1) for c in chans)
 
-    def forward(self, ws, level: int, alpha: float):
+    def forward(self, ws, level: int, alpha: float,
+                noise: list|None = None):  # one map per layer in use (`draw_noise`); None: each layer draws its own
         "ws: (N, 2*(level+1) or more, w_dim), one style per layer -> images at resolution 4*2**level."
         h = self.const.expand(len(ws), -1, -1, -1)
         for i in range(level + 1):
             if i: h = F.interpolate(h, scale_factor=2, mode='nearest')
             if i == level and alpha < 1: old = self.to_rgb[i - 1](h)        # = up(toRGB_{l-1}(h_{l-1}))
             l1, l2 = self.blocks[i]
-            h = l2(l1(h, ws[:, 2*i]), ws[:, 2*i + 1])
+            n1, n2 = (noise[2*i], noise[2*i + 1]) if noise is not None else (None, None)
+            h = l2(l1(h, ws[:, 2*i], n1), ws[:, 2*i + 1], n2)
         x = self.to_rgb[level](h)
         return alpha*x + (1 - alpha)*old if alpha < 1 else x
+
+    def draw_noise(self, n: int, level: int, seed: int = 0) -> list:
+        "Noise maps for n images up to resolution `level`, map k drawn from seed 10000*seed + k: passed to forward, they make G a fixed function of w."
+        shapes = [(n, 1, 4*2**i, 4*2**i) for i in range(level + 1) for _ in range(2)]
+        return [torch.randn(s, generator=torch.Generator().manual_seed(10_000*seed + k)) for k, s in enumerate(shapes)]
 
 class StyleEncoder(nn.Module):
     "E: a 1x1 fromRGB per resolution, two EncoderLayers per resolution; w is the sum of every layer's contribution."
@@ -325,7 +355,11 @@ class StyleALAE(LatentReciprocity):
         "One w per layer: (N, n_styles, w_dim) from w (N, w_dim), or w itself if it already is one."
         return w[:, None].expand(-1, self.n_styles, -1) if w.dim() == 2 else w
 
-    def _generate(self, w, G=None): return (G or self.G)(self.styles(w), *self.growth())
+    def _generate(self, w, G=None, noise=None): return (G or self.G)(self.styles(w), *self.growth(), noise=noise)
+
+    def fixed_noise(self, n: int, seed: int = 0) -> list:
+        "Noise maps for n images at the resolution in training, drawn once from `seed`: decode(w, noise=...) is then a fixed function of w."
+        return self.G.draw_noise(n, self.growth()[0], seed)
 
     def _prior_w(self, n: int):
         "Styles for the adversarial steps: with probability `style_mixing`, two w's switched at a random layer."

@@ -8,6 +8,7 @@ Docs: https://gae-book.github.io/gae_book/pixelgan.html.md"""
 from __future__ import annotations
 import torch
 from torch import nn
+from fastcore.basics import patch
 import torch.nn.functional as F
 from .core import default
 from .blocks import MLP
@@ -197,65 +198,84 @@ class PixelGANAutoencoder(GenerativeModel):
         h = self.logits(x)
         return h if self.prior == 'gaussian' else h.softmax(1)
 
-    def read(self, z):
-        "The code as the PixelCNN reads it: z itself, or (categorical, straight-through) the one-hot argmax with z's gradient."
-        if self.prior == 'gaussian' or not self.straight_through: return z
-        return F.one_hot(z.argmax(1), self.code_dim).to(z) + z - z.detach()
-
-    def label(self, x: torch.Tensor, y: torch.Tensor) -> 'PixelGANAutoencoder':
-        "Give the model its labelled images (exactly `n_labels`, labels in [0, n_clusters)), as chapter 03's semi-supervised AAE."
-        return SemiSupervisedAAE.label(self, x, y)
-
     def sample_prior(self, n: int, y=None):
         if self.prior == 'gaussian': return torch.randn(n, self.code_dim, device=self.device)
         y = torch.randint(0, self.code_dim, (n,), device=self.device) if y is None else y.to(self.device)
         return F.one_hot(y, self.code_dim).float()
 
-    @inference
-    def encode(self, x): return self.code(self.check(x))
-    @inference
-    def decode(self, z, generator=None):
-        return sample_pixelcnn(self.decoder, len(z), self.check_codes(z, self.code_dim), generator=generator)
-    @inference
-    def cluster(self, x):
-        "The category of images x (a categorical code only: a Gaussian code has no clusters)."
-        if self.prior != 'categorical': raise ValueError("cluster needs prior='categorical': a Gaussian code has no clusters")
-        return self.code(self.check(x)).argmax(1)
-    def classify(self, x): return self.cluster(x)
-    @inference
-    def reconstruct(self, x, generator=None):
-        "A draw of p(x | E(x)): the code of x, then the PixelCNN samples the image pixel by pixel."
-        with torch.no_grad(): return self.decode(self.read(self.encode(x)), generator=generator)
-
     def nll(self, x, z=None):
         "-log p(x | z) per image in nats: the PixelCNN's exact likelihood of binary images x."
         return pixelcnn_nll(self.decoder, x, z)
 
-    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
-        if self.n_labels and (self.lab_y < 0).any():
-            raise RuntimeError("this PixelGANAutoencoder has n_labels but no labelled images: call model.label(x, y) before training")
-        rec = self.nll(x, self.read(self.code(x))).mean()   # phase 1: reconstruction through the PixelCNN
-        self.update('ae', rec)
-        z = self.code(x)                                     # phase 2: match q(z) to p(z) adversarially
-        prior = self.sample_prior(len(x)).requires_grad_(self.r1_gamma > 0)
-        with full_precision(prior): real = self.D(prior)     # R1 differentiates this pass twice: float32 under autocast
-        d_loss = real_loss(real) + fake_loss(self.D(z.detach()))
-        out = dict(rec=rec.detach(), d_loss=d_loss.detach())
-        if self.r1_gamma > 0:                                # R1: keep D flat at the prior's samples
-            r1 = r1_penalty(real, prior); d_loss = d_loss + self.r1_gamma/2*r1; out['r1'] = r1.detach()
-        self.update('d', d_loss)
-        with frozen(self.D):
-            e_loss = real_loss(self.D(z))
-            self.update('g', e_loss)
-        out['g_loss'] = e_loss.detach()
-        if self.prior == 'categorical':                      # categories used by this batch: a collapse shows at once
-            out['cats'] = (torch.bincount(z.detach().argmax(1), minlength=self.code_dim) > 0).sum().float()
-        if self.n_labels:                                    # phase 3 (semi-supervised): -log q(y | x) on labelled images
-            i = torch.randint(0, self.n_labels, (min(len(x), self.n_labels),), device=self.device)
-            ce = F.cross_entropy(self.logits(self.lab_x[i]), self.lab_y[i])
-            self.update('cls', ce); out['ce'] = ce.detach()
-        return out
+# %% ../nbs/04_pixelgan.ipynb #8a959ca1
+@patch
+def read(self: PixelGANAutoencoder, z):
+    "The code as the PixelCNN reads it: z itself, or (categorical, straight-through) the one-hot argmax with z's gradient."
+    if self.prior == 'gaussian' or not self.straight_through: return z
+    return F.one_hot(z.argmax(1), self.code_dim).to(z) + z - z.detach()
 
+# %% ../nbs/04_pixelgan.ipynb #13886581
+@patch
+def train_step(self: PixelGANAutoencoder, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
+    "Phase 1 reconstruction, phase 2 the adversarial match of q(z) to p(z), phase 3 (with labels) the classifier."
+    if self.n_labels and (self.lab_y < 0).any():
+        raise RuntimeError("this PixelGANAutoencoder has n_labels but no labelled images: call model.label(x, y) before training")
+    rec = self.nll(x, self.read(self.code(x))).mean()   # phase 1: reconstruction through the PixelCNN
+    self.update('ae', rec)
+    z = self.code(x)                                     # phase 2: match q(z) to p(z) adversarially
+    prior = self.sample_prior(len(x)).requires_grad_(self.r1_gamma > 0)
+    with full_precision(prior): real = self.D(prior)     # R1 differentiates this pass twice: float32 under autocast
+    d_loss = real_loss(real) + fake_loss(self.D(z.detach()))
+    out = dict(rec=rec.detach(), d_loss=d_loss.detach())
+    if self.r1_gamma > 0:                                # R1: keep D flat at the prior's samples
+        r1 = r1_penalty(real, prior); d_loss = d_loss + self.r1_gamma/2*r1; out['r1'] = r1.detach()
+    self.update('d', d_loss)
+    with frozen(self.D):
+        e_loss = real_loss(self.D(z))
+        self.update('g', e_loss)
+    out['g_loss'] = e_loss.detach()
+    if self.prior == 'categorical':                      # categories used by this batch: a collapse shows at once
+        out['cats'] = (torch.bincount(z.detach().argmax(1), minlength=self.code_dim) > 0).sum().float()
+    if self.n_labels:                                    # phase 3 (semi-supervised): -log q(y | x) on labelled images
+        i = torch.randint(0, self.n_labels, (min(len(x), self.n_labels),), device=self.device)
+        ce = F.cross_entropy(self.logits(self.lab_x[i]), self.lab_y[i])
+        self.update('cls', ce); out['ce'] = ce.detach()
+    return out
+
+# %% ../nbs/04_pixelgan.ipynb #b1d65489
+@patch
+@inference
+def encode(self: PixelGANAutoencoder, x): return self.code(self.check(x))
+
+@patch
+@inference
+def decode(self: PixelGANAutoencoder, z,
+           generator: torch.Generator|None = None):   # seeds the pixel-by-pixel draws (None: the global RNG)
+    "Codes -> binary images drawn pixel by pixel by the PixelCNN, conditioned on the codes."
+    return sample_pixelcnn(self.decoder, len(z), self.check_codes(z, self.code_dim), generator=generator)
+
+@patch
+@inference
+def cluster(self: PixelGANAutoencoder, x):
+    "The category of images x (a categorical code only: a Gaussian code has no clusters)."
+    if self.prior != 'categorical': raise ValueError("cluster needs prior='categorical': a Gaussian code has no clusters")
+    return self.code(self.check(x)).argmax(1)
+
+@patch
+def classify(self: PixelGANAutoencoder, x): return self.cluster(x)
+
+@patch
+@inference
+def reconstruct(self: PixelGANAutoencoder, x, generator=None):
+    "A draw of p(x | E(x)): the code of x, then the PixelCNN samples the image pixel by pixel."
+    with torch.no_grad(): return self.decode(self.read(self.encode(x)), generator=generator)
+
+@patch
+def label(self: PixelGANAutoencoder, x: torch.Tensor, y: torch.Tensor) -> 'PixelGANAutoencoder':
+    "Give the model its labelled images (exactly `n_labels`, labels in [0, n_clusters)), as chapter 03's semi-supervised AAE."
+    return SemiSupervisedAAE.label(self, x, y)
+
+# %% ../nbs/04_pixelgan.ipynb #4ebede93
 @register('pixelcnn', 'PixelCNN alone: the PixelGAN autoencoder\'s decoder without a code (the baseline of chapter 04)',
           steps=1500, chapter='04 PixelGAN AE', data=binarized_mnist)
 class PixelCNNBaseline(GenerativeModel):

@@ -14,8 +14,8 @@ from .model import GenerativeModel
 from .checkpoint import class_path, load_model
 
 # %% auto #0
-__all__ = ['weights_dir', 'save_pretrained', 'read_pretrained', 'model_info', 'available', 'load', 'fixed_noise', 'code_size',
-           'export_onnx']
+__all__ = ['weights_dir', 'save_pretrained', 'read_pretrained', 'model_info', 'available', 'load', 'decoder_noise',
+           'fixed_decode', 'code_size', 'export_onnx']
 
 # %% ../nbs/api/07_pretrained.ipynb #d8880c00
 def weights_dir() -> Path:
@@ -106,34 +106,25 @@ def load(name: str,                    # a shipped model, e.g. 'stylealae-mnist'
     return read_pretrained(weights_dir()/f'{name}.safetensors', device=device)
 
 # %% ../nbs/api/07_pretrained.ipynb #0e8be2d3
-class fixed_noise(torch.overrides.TorchFunctionMode):
-    "Inside it `torch.randn` gives the same draws on every pass (by call order): a decoder that adds noise becomes a fixed function."
-    def __init__(self, seed: int = 0):
-        super().__init__(); self.seed, self.draws, self.i = seed, [], 0
-    def __enter__(self):
-        self.i = 0; return super().__enter__()
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func is not torch.randn: return func(*args, **kwargs)
-        shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list, torch.Size)) else tuple(int(a) for a in args)
-        if self.i == len(self.draws):
-            self.draws.append(torch.randn(shape, generator=torch.Generator().manual_seed(self.seed*10_000 + self.i)))
-        d = self.draws[self.i]; self.i += 1
-        if tuple(d.shape) != shape:
-            raise RuntimeError(f"fixed_noise: draw {self.i} was {tuple(d.shape)} before and is {shape} now; "
-                               "use one fixed_noise per batch size")
-        return d.to(device=kwargs.get('device'), dtype=kwargs.get('dtype') or d.dtype)
+def decoder_noise(model: GenerativeModel, n: int, seed: int = 0) -> list|None:
+    "The noise maps that make `model.decode` a fixed function for n codes (StyleALAE's `fixed_noise`), or None for a decoder without noise."
+    return model.fixed_noise(n, seed) if callable(getattr(model, 'fixed_noise', None)) else None
+
+def fixed_decode(model: GenerativeModel, z: torch.Tensor, noise_seed: int = 0) -> torch.Tensor:
+    "model.decode(z) with the decoder's noise (if it has any) fixed to the draws of `noise_seed`: what the exported graph computes."
+    noise = decoder_noise(model, len(z), noise_seed)
+    return model.decode(z) if noise is None else model.decode(z, noise=noise)
 
 class _Decoder(torch.nn.Module):
     "code -> images in [-1, 1]: the part of a model that a latent slider drives, with its noise fixed."
-    def __init__(self, model, noise_seed: int = 0):
+    def __init__(self, model, batch: int, noise_seed: int = 0):
         super().__init__()
-        self.noise = fixed_noise(noise_seed)
         # a frozen copy, not a submodule: the exporter never sees its extra state (a dict, which it cannot export), and
-        # its weights enter the graph as constants
+        # its weights enter the graph as constants, as do the fixed noise maps
         object.__setattr__(self, 'model', copy.deepcopy(model).requires_grad_(False))
+        self.fixed = decoder_noise(self.model, batch, noise_seed)
     def forward(self, z):
-        with self.noise: return self.model.decode(z)
+        return self.model.decode(z) if self.fixed is None else self.model.decode(z, noise=self.fixed)
 
 def code_size(model: GenerativeModel) -> int:
     "The length of the codes `model.decode` takes (the size of its encoder's output)."
@@ -151,8 +142,7 @@ def export_onnx(model: GenerativeModel, path,
         warnings.filterwarnings('ignore', message='.*instance_norm.*')    # instance norm uses the input's statistics: as intended
         warnings.filterwarnings('ignore', message='.*legacy TorchScript-based ONNX export.*')   # the new one needs onnxscript
         warnings.simplefilter('ignore', torch.jit.TracerWarning)     # the input checks in decode: constant for a fixed batch
-        dec = _Decoder(model, noise_seed)
-        with torch.no_grad(): dec(z)                                  # draw the noise before tracing: it enters as constants
+        dec = _Decoder(model, batch, noise_seed)
         torch.onnx.export(dec, (z,), str(path), input_names=['z'], output_names=['image'],
                           opset_version=opset, dynamo=False)
     return path

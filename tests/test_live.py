@@ -48,8 +48,8 @@ def _model(name: str):
 
 def expected(name: str, code: list) -> np.ndarray:
     "The grey levels PyTorch draws for `code` with the shipped model `name` (its noise fixed as in the export)."
-    from gae_book.pretrained import fixed_noise
-    with torch.no_grad(), fixed_noise(): x = _model(name).decode(torch.tensor([code], dtype=torch.float32)).clamp(-1, 1)
+    from gae_book.pretrained import fixed_decode
+    with torch.no_grad(): x = fixed_decode(_model(name), torch.tensor([code], dtype=torch.float32)).clamp(-1, 1)
     return ((x[0, 0] + 1)*127.5).round().numpy().astype(int).ravel()
 
 

@@ -65,8 +65,8 @@ def test_sidebar_is_generated_from_the_notebooks():
 def test_what_the_book_derives_from_the_registry():
     """A new model is one notebook (nbs/NN_name.ipynb, registering it) and one line (its module in registry.CHAPTERS):
     the sidebar lists the notebook (tools/make_sidebar.py), chapter 90 compares it if it registers `compare=`, the
-    shipping tool and the browser test take it if it registers `ship=True`. The front page's table of chapters is
-    written by hand: this test says when a chapter is missing from it."""
+    shipping tool and the browser test take it if it registers `ship=True`, and the front page's table of chapters
+    is written from its first cell (tools/make_sidebar.py, checked by the test above)."""
     import json, re
     from gae_book.registry import CHAPTERS, find_models, compared, shipped
     nbs = ROOT/'nbs'
