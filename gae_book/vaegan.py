@@ -13,7 +13,7 @@ from .model import GenerativeModel, frozen, keyword_args, inference
 from .registry import register
 
 # %% auto #0
-__all__ = ['feature_llike', 'gan_losses', 'VAEGAN']
+__all__ = ['feature_llike', 'gan_losses', 'VAEGAN', 'MixedBatchVAEGAN']
 
 # %% ../nbs/02_vaegan.ipynb #1ea65c52
 def feature_llike(f_real: torch.Tensor, f_rec: torch.Tensor) -> torch.Tensor:
@@ -35,7 +35,6 @@ class VAEGAN(GenerativeModel):
                  gamma: float = 0.1,            # weight of L_llike against the GAN loss, for the decoder
                  feature_layer: int = 2,        # which discriminator stage is Dis_l (2: the 4x4 map, the deepest)
                  decoder_gan: bool = True,      # False: the paper's VAE_Dis_l ablation (the decoder only reconstructs)
-                 dis_batches: str = 'by_kind',  # how the batch-normalised Dis sees images: 'by_kind' or 'mixed' (see text)
                  lr: float = 3e-4, betas=(0.5, 0.999)):
         super().__init__()
         self.E = ConvEncoder(image_shape=image_shape, out_dim=2*z_dim, ch=ch)
@@ -43,7 +42,6 @@ class VAEGAN(GenerativeModel):
         self.D = dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch, norm='bn'))
         if not -len(self.D.stages) <= feature_layer < len(self.D.stages):
             raise ValueError(f"feature_layer must index one of the discriminator's {len(self.D.stages)} stages")
-        if dis_batches not in ('by_kind', 'mixed'): raise ValueError(f"dis_batches must be 'by_kind' or 'mixed', got {dis_batches!r}")
 
     def configure_optimizers(self):
         adam = lambda m: torch.optim.Adam(m.parameters(), self.lr, betas=self.betas)
@@ -54,23 +52,30 @@ class VAEGAN(GenerativeModel):
     def encode(self, x): return self.posterior(self.check(x))[0]
     def dis_features(self, x): return self.D.features(x)[self.feature_layer]
 
+    # how the batch-normalised Dis sees the images (see text): one batch per kind for its update
+    def decode_pair(self, z, n: int):
+        "x~ = Dec(z) and x_p = Dec(z_p), z_p ~ p(z), one decoder pass each."
+        return self.generate(z), self.generate(self.sample_prior(n))
+    def dis_loss(self, x, x_rec, x_p):
+        "L_GAN for Dis, one batch per kind (the DCGAN practice)."
+        return gan_losses(self.D(x), self.D(x_rec), self.D(x_p))
+    def frozen_passes(self, x, x_rec, x_p) -> tuple:
+        "Dis's features of [x, x~] in one pass (the same statistics for both), and its logits on [x~, x_p]."
+        return self.D.features(torch.cat([x, x_rec])), self.D(torch.cat([x_rec, x_p]))
+
     def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         n = len(x)
         mu, logvar = self.posterior(x)
         z = reparameterise(mu, logvar)                                   # z ~ q(z|x)
-        mixed = self.dis_batches == 'mixed'
-        if mixed: x_rec, x_p = self.generate(torch.cat([z, self.sample_prior(n)])).split(n)   # x~ = Dec(z), x_p = Dec(z_p)
-        else: x_rec, x_p = self.generate(z), self.generate(self.sample_prior(n))   # z_p ~ p(z)
+        x_rec, x_p = self.decode_pair(z, n)                              # x~ = Dec(z), x_p = Dec(z_p), z_p ~ p(z)
         # Dis maximises L_GAN (fakes detached: this update does not reach Enc or Dec)
-        if mixed: l_dis = gan_losses(*self.D(torch.cat([x, x_rec.detach(), x_p.detach()])).split(n))
-        else: l_dis = gan_losses(self.D(x), self.D(x_rec.detach()), self.D(x_p.detach()))   # one batch per kind
+        l_dis = self.dis_loss(x, x_rec.detach(), x_p.detach())
         self.update('d', l_dis)
         with frozen(self.D):                                               # L_llike and the fool loss do not train Dis
-            feats = self.D.features(torch.cat([x, x_rec] + [x_p]*mixed))   # x and x~ in one pass: the same statistics
+            feats, logits = self.frozen_passes(x, x_rec, x_p)              # features of x and x~; logits of x~ and x_p
             f = feats[self.feature_layer]
             l_like = feature_llike(f[:n], f[n:2*n]).mean()                 # L_llike^{Dis_l}
             l_prior = gaussian_kl(mu, logvar).mean()                       # L_prior
-            logits = self.D.head(feats[-1][n:]) if mixed else self.D(torch.cat([x_rec, x_p]))
             l_fool = real_loss(logits)*2                                   # -log Dis(x~) - log Dis(x_p), non-saturating
             enc_params, dec_params = list(self.E.parameters()), list(self.G.parameters())
             g_enc = torch.autograd.grad(l_prior + l_like, enc_params, retain_graph=True)
@@ -80,3 +85,12 @@ class VAEGAN(GenerativeModel):
         self.opts['e'].step(); self.opts['g'].step()
         return dict(d_loss=l_dis.detach(), llike=l_like.detach(), kl=l_prior.detach(), g_loss=l_fool.detach(),
                     feature_scale=0.5*f[:n].detach().pow(2).flatten(1).sum(1).mean())   # ½||Dis_l(x)||²: the ruler's size
+
+# %% ../nbs/02_vaegan.ipynb #a961fd7d
+class MixedBatchVAEGAN(VAEGAN):
+    "VAE-GAN whose batch-normalised Dis sees one batch [x, x~, x_p] everywhere: in its update and in use."
+    def decode_pair(self, z, n: int): return self.generate(torch.cat([z, self.sample_prior(n)])).split(n)
+    def dis_loss(self, x, x_rec, x_p): return gan_losses(*self.D(torch.cat([x, x_rec, x_p])).split(len(x)))
+    def frozen_passes(self, x, x_rec, x_p) -> tuple:
+        feats = self.D.features(torch.cat([x, x_rec, x_p]))
+        return feats, self.D.head(feats[-1][len(x):])
