@@ -20,12 +20,13 @@ from .interpolation import lerp_codes, slerp
 # %% auto #0
 __all__ = ['VERDICTS', 'DigitClassifier', 'to_classifier_input', 'augment', 'train_classifier', 'predict_logits',
            'save_classifier', 'classifier', 'classifier_info', 'features', 'probabilities', 'frechet_distance', 'fd',
-           'class_histogram', 'coverage', 'confidence', 'high_freq_energy', 'reconstruction', 'linear_probe',
-           'clustering_error', 'factor_r2', 'mmd', 'interpolation', 'rank_correlation', 'distance_preservation',
-           'neighbourhood_preservation', 'nearest_label_agreement', 'path_length', 'Estimate', 'over_seeds',
-           'bootstrap', 'difference', 'Comparison', 'compare', 'holm', 'claims_table', 'detectable_effect', 'fd_floor',
-           'mmd_test', 'precision_recall', 'memorisation', 'fit_clusters', 'cluster_baseline', 'clustering_error_paper',
-           'evaluate', 'crossfade', 'MetricsTable', 'metrics_table', 'SeedsTable', 'seeds_table']
+           'class_histogram', 'coverage', 'confidence', 'high_freq_energy', 'stray_ink', 'reconstruction',
+           'linear_probe', 'clustering_error', 'factor_r2', 'untrained', 'pca_codes', 'mmd', 'interpolation',
+           'rank_correlation', 'distance_preservation', 'neighbourhood_preservation', 'nearest_label_agreement',
+           'path_length', 'Estimate', 'over_seeds', 'bootstrap', 'difference', 'Comparison', 'compare', 'holm',
+           'claims_table', 'detectable_effect', 'redraws', 'fd_floor', 'mmd_test', 'precision_recall', 'memorisation',
+           'fit_clusters', 'cluster_baseline', 'clustering_error_paper', 'evaluate', 'crossfade', 'MetricsTable',
+           'metrics_table', 'SeedsTable', 'seeds_table']
 
 # %% ../nbs/01_evaluation.ipynb #78d87eb4
 class DigitClassifier(nn.Module):
@@ -179,6 +180,12 @@ def high_freq_energy(x: torch.Tensor) -> float:
     x = (x.detach().float().cpu() + 1)/2
     return float(F.conv2d(x.flatten(0, 1)[:, None], _LAPLACE).pow(2).mean())
 
+def stray_ink(x: torch.Tensor) -> float:
+    "Share of ink pixels (above mid-grey) with at most one ink pixel among their 8 neighbours: speckle, not strokes."
+    ink = (x.detach().float().cpu() > 0).float().flatten(0, 1)[:, None]
+    neighbours = F.conv2d(ink, torch.ones(1, 1, 3, 3), padding=1) - ink
+    return float(((neighbours <= 1).float()*ink).sum()/ink.sum().clamp_min(1))
+
 # %% ../nbs/01_evaluation.ipynb #1dd4260e
 def reconstruction(x: torch.Tensor, x_rec: torch.Tensor) -> dict:
     "Pixel MSE (on [0,1]), classifier-feature distance and share of labels kept, for originals and reconstructions."
@@ -189,13 +196,16 @@ def reconstruction(x: torch.Tensor, x_rec: torch.Tensor) -> dict:
     return dict(mse=mse, feature_dist=float((fx - fr).norm(dim=1).mean()), label_kept=kept)
 
 # %% ../nbs/01_evaluation.ipynb #f3108e71
-def linear_probe(z_train, y_train, z_test, y_test) -> float:
-    "Held-out accuracy of a logistic regression from (standardised) codes to labels."
-    from sklearn.linear_model import LogisticRegression
+def linear_probe(z_train, y_train, z_test, y_test,
+                 C: float|None = None,              # the inverse regularisation; None: chosen by 3-fold CV on the training split
+                 Cs=(0.01, 0.1, 1.0, 10.0)) -> float: # the values cross-validation chooses from
+    "Held-out accuracy of a logistic regression from (standardised) codes to labels, its regularisation cross-validated."
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.preprocessing import StandardScaler
     from sklearn.pipeline import make_pipeline
     as_np = lambda t: torch.as_tensor(t).detach().flatten(1).double().cpu().numpy() if torch.as_tensor(t).dim() > 1 else torch.as_tensor(t).cpu().numpy()
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
+    reg = LogisticRegression(max_iter=2000, C=C) if exists(C) else LogisticRegressionCV(Cs=list(Cs), cv=3, max_iter=2000)
+    clf = make_pipeline(StandardScaler(), reg)
     clf.fit(as_np(z_train), as_np(y_train))
     return float(clf.score(as_np(z_test), as_np(y_test)))
 
@@ -212,7 +222,7 @@ def factor_r2(z_train, f_train, z_test, f_test, names=('shape', 'scale', 'rotati
     """Held-out R^2 of a linear regression from codes to each continuous factor. The categorical 'shape' is left to the
     linear probe (an accuracy); 'rotation' is scored on ellipses and triangles only: a square turned by -45 and +45
     degrees is the same image, so its angle in shapes()' range cannot be recovered from pixels."""
-    from sklearn.linear_model import Ridge
+    from sklearn.linear_model import RidgeCV
     from sklearn.metrics import r2_score
     from sklearn.preprocessing import StandardScaler
     zt, zs = [torch.as_tensor(z).detach().flatten(1).double().cpu().numpy() for z in (z_train, z_test)]
@@ -225,9 +235,22 @@ def factor_r2(z_train, f_train, z_test, f_test, names=('shape', 'scale', 'rotati
     for j, name in enumerate(names):
         if name == 'shape': continue
         mt, ms = (keep_t, keep_s) if name == 'rotation' else (slice(None), slice(None))
-        reg = Ridge(alpha=1e-3).fit(zt[mt], ft[mt, j])
+        reg = RidgeCV(alphas=(1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0)).fit(zt[mt], ft[mt, j])   # alpha by leave-one-out
         out[name] = float(r2_score(fs[ms, j], reg.predict(zs[ms])))
     return out
+
+# %% ../nbs/01_evaluation.ipynb #f647821c
+def untrained(model, seed: int = 0):
+    "The same network untrained: a fresh model of `model`'s class and arguments, initialised from `seed`, in eval mode."
+    with seeded(seed): fresh = type(model)(**model.hparams())
+    return fresh.to(model.device).eval()
+
+def pca_codes(x_train: torch.Tensor, x_test: torch.Tensor, d: int) -> tuple:
+    "Raw pixels projected on their first d principal components (fitted on x_train): the dimension-matched pixel baseline."
+    a, b = x_train.flatten(1).double().cpu(), x_test.flatten(1).double().cpu()
+    mu = a.mean(0)
+    v = torch.linalg.svd(a - mu, full_matrices=False).Vh[:d]
+    return ((a - mu) @ v.T).float(), ((b - mu) @ v.T).float()
 
 # %% ../nbs/01_evaluation.ipynb #8df5455d
 def mmd(codes: torch.Tensor, prior: torch.Tensor, scales=(0.5, 1.0, 2.0)) -> float:
@@ -452,6 +475,12 @@ def detectable_effect(sd: float,            # seed-to-seed sd of one arm (unpair
     df = n - 1 if paired else 2*n - 2
     se = sd/np.sqrt(n) if paired else sd*np.sqrt(2/n)
     return float((stats.t.ppf(1 - alpha/2, df) + stats.t.ppf(power, df))*se)
+
+def redraws(fn,               # fn(seed) -> the metric on a fresh draw of samples from the *same* model
+            draws: int = 5) -> Estimate:
+    "A metric's own sampling noise, kept apart from seed-to-seed noise: the same model measured on `draws` re-drawn samples."
+    return Estimate([float(fn(s)) for s in range(draws)], what='draws')
+
 
 # %% ../nbs/01_evaluation.ipynb #ad033715
 def fd_floor(pool: torch.Tensor,     # real images, at least 2n of them

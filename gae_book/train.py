@@ -6,7 +6,7 @@ Docs: https://gae-book.github.io/gae_book/api/train.html.md"""
 
 # %% ../nbs/api/03_train.ipynb #f3ed81ed
 from __future__ import annotations
-import os, time, json, contextlib, functools, warnings
+import os, copy, time, json, contextlib, functools, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -24,7 +24,7 @@ from .distributed import dist_info, Replicas, _join_processes
 from .registry import ModelEntry, MODELS, register, registered_classes, find_models, model_budget
 
 # %% auto #0
-__all__ = ['History', 'NonFiniteLoss', 'fit', 'trained']
+__all__ = ['History', 'NonFiniteLoss', 'fit', 'trained', 'weights_at']
 
 # %% ../nbs/api/03_train.ipynb #71f2959f
 @dataclass
@@ -38,6 +38,8 @@ class History:
     interrupted: bool = False
     stopped_early: str = ''
     other_cores: float|None = None   # cores other processes kept busy during this session's steps (None: unknown)
+    kept: list = field(default_factory=list)   # steps whose weights the run folder keeps (`fit(keep_at=)`, `weights_at`)
+    run_dir: str|None = None         # the run's folder, when it has one
 
     @property
     def steps_per_s(self) -> float: return self.step/self.seconds if self.seconds > 0 else float('nan')
@@ -54,7 +56,7 @@ class History:
     def state_dict(self) -> dict:
         "What a checkpoint keeps: losses, timing and the steps of the snapshots (their images are PNG files beside it)."
         return dict(losses=self.losses, snapshot_steps=[s for s, _ in self.snapshots], step=self.step,
-                    seconds=self.seconds, scale=self.scale)
+                    seconds=self.seconds, scale=self.scale, kept=list(self.kept))
 
     @classmethod
     def from_state(cls, s: dict, load_snapshot=None) -> 'History':
@@ -64,7 +66,7 @@ class History:
             img = load_snapshot(step)
             if img is not None: snaps.append((step, img))
         return cls(losses={k: list(v) for k, v in s['losses'].items()}, snapshots=snaps,
-                   step=s['step'], seconds=s['seconds'], scale=s.get('scale', ''))
+                   step=s['step'], seconds=s['seconds'], scale=s.get('scale', ''), kept=list(s.get('kept', [])))
 
 # %% ../nbs/api/03_train.ipynb #2af295cd
 class NonFiniteLoss(FloatingPointError):
@@ -205,6 +207,24 @@ def _report(model: GenerativeModel, hist: History, start: int, ckpt_path):
     elif hist.stopped_early: print(f"Stopped early: {hist.stopped_early}.")
     if hist.step > start: print(f"{type(model).__name__}: {_summary_line(hist)}")
 
+# %% ../nbs/api/03_train.ipynb #0fe0185d
+def _keep_steps(keep_at, steps: int, run_dir) -> set:
+    "The steps `keep_at` names (numbers, or fractions of the run's `steps`), checked."
+    if not keep_at: return set()
+    if run_dir is None: raise ValueError("keep_at needs a run folder to keep the weights in: pass run_dir= (or run_dir='auto').")
+    out = set()
+    for k in keep_at:
+        s = round(k*steps) if isinstance(k, float) else int(k)
+        if isinstance(k, float) and not 0 < k <= 1: raise ValueError(f"keep_at: a fraction of the run must be in (0, 1], got {k}")
+        if not 1 <= s <= steps: raise ValueError(f"keep_at: step {s} is outside this run's 1..{steps}")
+        out.add(max(1, s))
+    return out
+
+def _keep(model: GenerativeModel, run_dir: Path, hist: History):
+    "Keep the model's weights at this step in the run folder (`weights_at` reads them back)."
+    save_checkpoint(model_checkpoint(model, step=hist.step), Path(run_dir)/f'weights_{hist.step:06d}.pt')
+    if hist.step not in hist.kept: hist.kept.append(hist.step)
+
 # %% ../nbs/api/03_train.ipynb #041b4b02
 def fit(model: GenerativeModel,
         data,                      # a Data (its train split), an ImageSet, a Dataset or a Batches
@@ -219,7 +239,8 @@ def fit(model: GenerativeModel,
         n_snapshot: int = 64,      # images per snapshot
         progress: bool = True,     # show a progress bar
         verbose: bool = True,      # print where the run starts and ends
-        precision: str = 'fp32') -> History:   # 'bf16': mixed precision (autocast to bfloat16); 'fp32': none
+        precision: str = 'fp32',   # 'bf16': mixed precision (autocast to bfloat16); 'fp32': none
+        keep_at: tuple = ()) -> History:   # steps (or fractions of the run, 0.25) whose weights the run folder keeps
     "Train `model` for the budget and return its `History`: the one loop every chapter uses (under torchrun: in every process)."
     bud = bud if isinstance(bud, Budget) else Budget(scale=current_scale(), steps=int(bud))
     if device is None and dist_info()[1] > 1 and torch.cuda.is_available(): device = f'cuda:{dist_info()[2]}'   # a GPU per process
@@ -241,6 +262,7 @@ def fit(model: GenerativeModel,
     # fixed inputs for snapshots, taken without touching the training streams
     fixed_x = next(iter(Batches(batches.data, min(n_snapshot, batches.n), seed=12345, device=device)))[0]
     data_tag = _data_tag(batches.data) if ckpt_path else None
+    keep = _keep_steps(keep_at, bud.steps, run_dir)
 
     with _run_lock(run_dir if rank == 0 else None):     # one writer per run folder
         # 1. start, or continue the run in run_dir
@@ -253,6 +275,7 @@ def fit(model: GenerativeModel,
                 print(f"{'Loaded the finished run' if done else 'Resuming'} from {ckpt_path} at step {hist.step}/{bud.steps}"
                       + (f" (it trained {_summary_line(hist)})." if done and hist.step else "."))
         start, t_prev = hist.step, hist.seconds
+        hist.run_dir = str(run_dir) if run_dir else None
         if start < bud.steps and exists(note := model.plan(bud.steps)): warnings.warn(note, RunWarning, stacklevel=2)
         replicas = Replicas(model, world) if world > 1 else None
         log = _LossLog(hist, replicas)
@@ -283,6 +306,7 @@ def fit(model: GenerativeModel,
                         if bar is not None: bar.set_postfix({k: f"{v[-1]:.3g}" for k, v in list(hist.losses.items())[:4]}, refresh=False)
                     if bar is not None: bar.update(1)
                     if sample_every and hist.step % sample_every == 0 and rank == 0: _snapshot(model, fixed_x, seed, device, hist, run_dir)
+                    if hist.step in keep and rank == 0: _keep(model, run_dir, hist)
                     if hist.step % ckpt_every == 0: hist.seconds = elapsed(); save()
                 hist.interrupted = stop['hit']
         except KeyboardInterrupt: hist.interrupted = True
@@ -322,3 +346,21 @@ def trained(make,                   # a model class, or a function of no argumen
         raise TypeError(f"trained: make() must build a GenerativeModel, got {type(model).__name__}. Pass the class, "
                         f"or a function such as lambda: VAE(z_dim=2).")
     return model, fit(model, data, bud, seed=seed, **{'run_dir': 'auto', **fit_kwargs})
+
+# %% ../nbs/api/03_train.ipynb #46027f64
+def weights_at(model: GenerativeModel,   # the trained model (its class and arguments are reused)
+               hist: History,             # the history `fit` returned for it
+               step: int                  # a step the run kept (`hist.kept`), or the run's last step
+               ) -> GenerativeModel:
+    "A copy of `model` with the weights its run had at `step` (kept by `fit(keep_at=)`), in eval mode."
+    if step == hist.step: return copy.deepcopy(model).eval()
+    path = Path(hist.run_dir or '.')/f'weights_{step:06d}.pt'
+    if step not in hist.kept or not path.exists():
+        raise CheckpointError(f"this run kept no weights at step {step} (it kept {sorted(hist.kept) or 'none'}, and ended at "
+                              f"step {hist.step}): train it with fit(..., keep_at=({step},)) in a new run folder.")
+    ck = load_checkpoint(path)
+    if ck.get('cls') != class_path(type(model)):
+        raise CheckpointError(f"{path} holds weights of {ck.get('cls')}, not of {class_path(type(model))}.")
+    m = copy.deepcopy(model)
+    m.load_state_dict(ck['model'])
+    return m.eval()

@@ -16,7 +16,7 @@ _tv = lazy_module('torchvision.utils')
 
 # %% auto #0
 __all__ = ['to_grid', 'show_grid', 'save_grid', 'load_grid', 'show_grids', 'show_rows', 'show_reconstructions', 'smooth',
-           'plot_losses', 'scatter_codes']
+           'plot_losses', 'scatter_codes', 'diagram']
 
 # %% ../nbs/api/02_viz.ipynb #f0fe11ea
 def to_grid(x: torch.Tensor,   # (N,C,H,W) images in [-1, 1]
@@ -150,3 +150,41 @@ def scatter_codes(z, labels=None, ax=None, title: str|None = None, s: float = 3,
     ax.set_aspect('equal', adjustable='box')
     if title: ax.set_title(title, fontsize=10)
     return ax
+
+# %% ../nbs/api/02_viz.ipynb #a1c46426
+_KIND = {'data': '#e8e8e8', 'net': '#cfe2f3', 'loss': '#fce5cd'}
+_EDGE = {'flow': dict(color='black', ls='-'), 'stop': dict(color='0.45', ls='--'), 'update': dict(color='#c0392b', ls='-')}
+
+def diagram(nodes: dict,                  # name -> (x, y, kind): kind 'data', 'net' or 'loss'; x, y on a grid of your choice
+            edges: list,                  # (from, to) or (from, to, style) or (from, to, style, label); style 'flow', 'stop', 'update'
+            title: str|None = None,
+            size: tuple = (8, 3)):        # inches
+    "A model's diagram: what each network sees (solid), where gradients stop (dashed), which loss updates which network (red)."
+    plt = _plt
+    for e in edges:
+        if e[0] not in nodes or e[1] not in nodes: raise ValueError(f"diagram: edge {e[:2]} names a node that is not in nodes")
+        if len(e) > 2 and e[2] not in _EDGE: raise ValueError(f"diagram: edge style must be one of {sorted(_EDGE)}, got {e[2]!r}")
+    for n, v in nodes.items():
+        if len(v) != 3 or v[2] not in _KIND: raise ValueError(f"diagram: node {n!r} must be (x, y, kind) with kind one of {sorted(_KIND)}")
+    fig, ax = plt.subplots(figsize=size)
+    xs, ys = [v[0] for v in nodes.values()], [v[1] for v in nodes.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8); ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6); ax.axis('off')
+    box = {}
+    for name, (x, y, kind) in nodes.items():
+        t = ax.text(x, y, name, ha='center', va='center', fontsize=10, zorder=3,
+                    bbox=dict(boxstyle='round,pad=0.35', fc=_KIND[kind], ec='0.3', lw=0.8))
+        box[name] = t
+    for e in edges:
+        a, b = e[:2]; style = e[2] if len(e) > 2 else 'flow'; label = e[3] if len(e) > 3 else None
+        s = _EDGE[style]
+        ann = ax.annotate('', xy=nodes[b][:2], xytext=nodes[a][:2], zorder=2,
+                          arrowprops=dict(arrowstyle='-|>', color=s['color'], ls=s['ls'], lw=1.3, shrinkA=14, shrinkB=14,
+                                          connectionstyle='arc3,rad=0.12' if style == 'update' else 'arc3'))
+        if label:
+            (x0, y0), (x1, y1) = nodes[a][:2], nodes[b][:2]
+            ax.text((x0 + x1)/2, (y0 + y1)/2 + 0.12, label, ha='center', va='bottom', fontsize=8, color=s['color'], zorder=4)
+    handles = [plt.Line2D([], [], color=_EDGE[k]['color'], ls=_EDGE[k]['ls'], label=lab)
+               for k, lab in (('flow', 'flows (with gradient)'), ('stop', 'flows, gradient stopped'), ('update', 'loss updates network'))]
+    ax.legend(handles=handles, loc='lower center', bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
+    if title: ax.set_title(title, fontsize=11)
+    return fig
