@@ -617,11 +617,12 @@ def evaluate(model,                  # a model (anything with sample/encode/deco
             ctr, cte = (chunked(model.cluster, d.x, 1000, device=dev, cpu=True) for d in (data.train, data.test))
             row['cluster_error'] = clustering_error(cte, data.test.y, ctr, data.train.y)
         if digits and 'decode' in caps:
-            half = len(test)//2
-            it = interpolation(enc, dec, test[:half], test[half:2*half], test)
+            half = len(test)//2        # midpoints judged against training digits: the endpoints are not in the reference
+            it = interpolation(enc, dec, test[:half], test[half:2*half], train)
             row.update(interp_fd=it['latent']['mid_fd'], interp_conf=it['latent']['confidence'])
-    if model is None and digits:      # codes of the data itself: its pixels
+    if model is None and digits:      # codes of the data itself: its pixels; the midpoint FD's floor: real digits as midpoints
         row['probe'] = linear_probe(data.train.x, data.train.y, data.test.x, data.test.y)
+        row['interp_fd'] = fd(test[:len(test)//2], train)
     if exists(model): model.train(was)
     return row
 
@@ -630,8 +631,9 @@ def crossfade(data: Data, n: int|None = None, seed: int = 0) -> dict:
     n = min(default(n, lambda: budget().n_eval), len(data.test))
     g = torch.Generator().manual_seed(seed)
     test = data.test.x[torch.randperm(len(data.test), generator=g)[:n]]
+    train = data.train.x[torch.randperm(len(data.train), generator=g)[:n]]     # the reference `evaluate` uses
     half = len(test)//2
-    it = interpolation(lambda x: x.flatten(1), lambda z: z.view(-1, *test.shape[1:]), test[:half], test[half:2*half], test)
+    it = interpolation(lambda x: x.flatten(1), lambda z: z.view(-1, *test.shape[1:]), test[:half], test[half:2*half], train)
     return {**dict(name='pixel cross-fade'), **{k: None for k, *_ in _COLUMNS},
             'interp_fd': it['pixel']['mid_fd'], 'interp_conf': it['pixel']['confidence']}
 
