@@ -13,7 +13,7 @@ from .core import exists, default, default_device, save_checkpoint, load_checkpo
 from .model import GenerativeModel
 
 # %% auto #0
-__all__ = ['class_path', 'model_checkpoint', 'load_model', 'save_model', 'check_resumable']
+__all__ = ['class_path', 'model_checkpoint', 'check_finite_weights', 'load_model', 'save_model', 'check_resumable']
 
 # %% ../nbs/api/11_checkpoint.ipynb #12c4a525
 def _rng_state() -> dict:
@@ -49,12 +49,21 @@ def model_checkpoint(model: GenerativeModel, **extra) -> dict:
     "What is needed to rebuild `model`: its class, constructor arguments and weights (plus `extra`)."
     return dict(cls=class_path(type(model)), kwargs=model.hparams(), model=model.state_dict(), **extra)
 
+def check_finite_weights(state: dict, src: str = 'The checkpoint'):
+    "Refuse, by name, weights that hold NaN or infinite values (a run that diverged before it was saved, or a damaged file)."
+    bad = [k for k, v in state.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise CheckpointError(f"{src}: {len(bad)} weight tensor(s) hold NaN or infinite values (the first: {bad[0]}): the run "
+                              f"diverged before this was saved, or the file is damaged. Use an earlier checkpoint, or train again.")
+
 def load_model(path_or_ckpt, device=None) -> GenerativeModel:
     "Rebuild a model saved by `fit` or `save_model`, in eval mode (only registered model classes, or the session's own, are built)."
     ck = path_or_ckpt if isinstance(path_or_ckpt, dict) else load_checkpoint(path_or_ckpt)
     src = 'The checkpoint' if isinstance(path_or_ckpt, dict) else f'Checkpoint {path_or_ckpt}'
     if not isinstance(ck.get('cls'), str) or 'model' not in ck:
         raise CheckpointError(f"{src} has no model class or weights; was it written by gae_book's fit or save_model?")
+    if not isinstance(ck['model'], dict): raise CheckpointError(f"{src}: its weights are not a dict of tensors.")
+    check_finite_weights(ck['model'], src)
     mod, _, name = ck['cls'].rpartition('.')
     if not (mod == 'gae_book' or mod.startswith('gae_book.') or mod == '__main__'):
         raise CheckpointError(f"{src}: refusing to load class {ck['cls']}: only gae_book models are rebuilt from checkpoints.")
@@ -105,6 +114,8 @@ def check_resumable(ck: dict, model: GenerativeModel, data_tag: str|None = None,
     if diff:
         raise CheckpointError(f"{path} was trained with other arguments: " + '; '.join(diff) + ". Build the model with "
                               f"the checkpoint's arguments to resume it, or use another run folder (resume=False starts over).")
+    if not isinstance(ck['model'], dict): raise CheckpointError(f"{path}: its weights are not a dict of tensors; use another run folder.")
+    check_finite_weights(ck['model'], str(path))
     if set(ck['opts']) != set(model.opts):
         raise CheckpointError(f"{path} holds optimizers named {sorted(ck['opts'])}, and this model has {sorted(model.opts)}: "
                               f"it was written by another version of gae_book (the names now follow "

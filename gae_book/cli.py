@@ -55,7 +55,7 @@ def _writable_folder(path: Path, flag: str = '--out') -> Path:
 def _positive(value, flag: str):
     if value is not None and value < 1: raise UsageError(f"{flag} must be at least 1, got {value}.")
 
-def _load_data(spec: list, size: int|None, verify: bool = False):
+def _load_data(spec: list, size: int|None, verify: bool = False, channels: int = 3):
     kind = spec[0]
     if kind == 'mnist':
         if len(spec) > 1: raise UsageError("--data mnist takes no path.")
@@ -65,7 +65,7 @@ def _load_data(spec: list, size: int|None, verify: bool = False):
         return shapes(size=size or 32)
     if kind == 'folder':
         if len(spec) != 2: raise UsageError("--data folder needs the folder's path: --data folder PATH")
-        return image_folder(spec[1], size=size or 64, verify=verify)
+        return image_folder(spec[1], size=size or 64, verify=verify, channels=channels)
     raise UsageError(f"Unknown --data {kind!r}: use mnist, shapes, or folder PATH.")
 
 # %% ../nbs/api/05_cli.ipynb #4dc7821f
@@ -138,8 +138,12 @@ def sample_cmd(a) -> int:
     if 'sample' not in capabilities(model):
         raise UsageError(f"{type(model).__name__} cannot sample from a prior; try `gae-book reconstruct {a.run}`.")
     if a.n < 1: raise UsageError("-n must be at least 1.")
+    if a.n > a.max_images:
+        raise UsageError(f"-n {a.n} asks for one PNG of {a.n} images; at most {a.max_images} go in one grid (it is held in memory "
+                         f"while it is drawn). Ask for fewer, or raise the limit with --max-images {a.n} if you mean it.")
     seed_everything(a.seed)
-    out = save_grid(model.sample(a.n), a.out or folder/'sample.png', nrow=a.nrow or min(a.n, 8))
+    with torch.no_grad(): x = torch.cat([model.sample(min(256, a.n - i)).cpu() for i in range(0, a.n, 256)])   # in batches
+    out = save_grid(x, a.out or folder/'sample.png', nrow=a.nrow or min(a.n, 8))
     print(f"{type(model).__name__}: wrote {a.n} samples to {out}")
     return 0
 
@@ -149,9 +153,13 @@ def reconstruct_cmd(a) -> int:
     if 'reconstruct' not in capabilities(model):
         raise UsageError(f"{type(model).__name__} has no encoder to reconstruct with; try `gae-book sample {a.run}`.")
     if a.offline: os.environ['GAE_BOOK_OFFLINE'] = '1'
-    data = _load_data(a.data, model.image_shape[-1])
+    data = _load_data(a.data, model.image_shape[-1], channels=model.image_shape[0])
     if a.n < 1: raise UsageError("-n must be at least 1.")
-    x = data.test.x[:a.n].to(model.device)
+    if a.n > a.max_images:
+        raise UsageError(f"-n {a.n} asks for a grid of {2*a.n} images; at most {a.max_images} per grid. Ask for fewer, or raise "
+                         f"the limit with --max-images.")
+    test = data.test if len(data.test) else data.train  # a small folder holds nothing out: its training images then
+    x = (test.x[:a.n] if hasattr(test, 'x') else torch.stack([test[i] for i in range(min(a.n, len(test)))])).to(model.device)
     seed_everything(a.seed)
     out = save_grid(torch.cat([x, model.reconstruct(x)]).cpu(), a.out or folder/'reconstructions.png', nrow=len(x))
     print(f"{type(model).__name__}: wrote {len(x)} held-out images (top) and their reconstructions (bottom) to {out}")
@@ -200,6 +208,7 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument('run', help='run folder written by `gae-book train` (or its checkpoint.pt), or pretrained:NAME '
                                    'for a model shipped with the package (e.g. pretrained:stylealae-mnist)')
         c.add_argument('-n', type=int, default=64 if name == 'sample' else 16, help='how many images')
+        c.add_argument('--max-images', type=int, default=4096, help='the most images one PNG grid may hold (a memory guard)')
         c.add_argument('--out', default=None, help=f'PNG file (default RUN/{"sample" if name == "sample" else "reconstructions"}.png)')
         c.add_argument('--seed', type=int, default=0)
         c.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')

@@ -298,6 +298,7 @@ class Batches:
                  rank: int = 0,             # this process's share of each global batch (multi-process training)
                  world: int = 1):           # number of processes: each step uses world * batch_size images in all
         if isinstance(data, Data): data = data.train
+        if isinstance(data, torch.Tensor): data = ImageSet(data)        # a bare tensor of images: checked like any ImageSet
         self.data, self.batch_size, self.seed, self.num_workers = data, batch_size, seed, num_workers
         if not 0 <= rank < world: raise ValueError(f"Batches: rank {rank} is not one of the {world} processes (0..{world - 1}).")
         self.rank, self.world, self.step_size = rank, world, batch_size*world
@@ -308,7 +309,7 @@ class Batches:
             per = f" ({world} processes x {batch_size})" if world > 1 else ''
             raise ValueError(f"batch_size {self.step_size}{per} is larger than the dataset ({self.n} images): lower it (--batch-size on the command line, batch_size= in budget(...) or Batches(...)).")
         if isinstance(data, ImageSet):
-            self._x = data.x.to(self.device)
+            self._x = data.x.to(self.device, torch.float32)              # float64 or float16 images: converted, not refused
             self._y = data.y.to(self.device) if exists(data.y) else None
         self.epoch, self.pos, self._perm, self._it = 0, 0, None, None
 
@@ -339,7 +340,8 @@ class Batches:
             with torch.random.fork_rng(devices=[]):     # making an iterator draws a seed: keep the training stream intact
                 self._it = iter(dl)
         b = next(self._it)
-        x, y = (b if isinstance(b, (list, tuple)) else (b, None))
+        x, y = ((b[0], b[1] if len(b) > 1 else None) if isinstance(b, (list, tuple)) else (b, None))   # TensorDataset(x): no labels
+        if x.is_floating_point() and x.dtype != torch.float32: x = x.float()
         return x.to(self.device, non_blocking=True), (y.to(self.device) if exists(y) else None)
 
     def state_dict(self) -> dict: return dict(epoch=self.epoch, pos=self.pos, seed=self.seed)

@@ -87,12 +87,13 @@ def _run_lock(run_dir: Path|None):
 
 @contextlib.contextmanager
 def _deferred_interrupt():
-    "Within the block, a first SIGINT sets flag['hit'] instead of raising; a second raises KeyboardInterrupt."
+    "Within the block, a first SIGINT or SIGTERM sets flag['hit'] instead of raising (the step finishes, the run is saved); a second raises KeyboardInterrupt."
     flag = dict(hit=False)
     if threading.current_thread() is not threading.main_thread(): yield flag; return
     def handler(sig, frame):
         if flag['hit']: raise KeyboardInterrupt
         flag['hit'] = True
-    old = signal.signal(signal.SIGINT, handler)
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try: yield flag
-    finally: signal.signal(signal.SIGINT, old)
+    finally:
+        for s, h in old.items(): signal.signal(s, h)

@@ -13,7 +13,7 @@ import torch
 from .core import (exists, default, default_device, seed_everything, Budget, budget, save_checkpoint,
                            load_checkpoint, CheckpointError, current_scale, progress_bar, spinning_note,
                            cpu_busy_seconds, seeded)
-from .data import Batches
+from .data import Batches, check_images
 from .viz import save_grid, load_grid
 # the loop's parts, each in its own module; imported here, so `from gae_book.train import ...` finds them too
 from .model import GenerativeModel, RunWarning, frozen, moved, full_precision, keyword_args, inference
@@ -261,6 +261,8 @@ def fit(model: GenerativeModel,
     log_every = max(1, bud.log_every)
     # fixed inputs for snapshots, taken without touching the training streams
     fixed_x = next(iter(Batches(batches.data, min(n_snapshot, batches.n), seed=12345, device=device)))[0]
+    # the data's boundary, checked once per run on those images: shape, channels, range (a Dataset is not checked on creation)
+    check_images(fixed_x, getattr(model, 'image_shape', None), what=f"{type(model).__name__}: training images")
     data_tag = _data_tag(batches.data) if ckpt_path else None
     keep = _keep_steps(keep_at, bud.steps, run_dir)
 
