@@ -56,6 +56,23 @@ def check_finite_weights(state: dict, src: str = 'The checkpoint'):
         raise CheckpointError(f"{src}: {len(bad)} weight tensor(s) hold NaN or infinite values (the first: {bad[0]}): the run "
                               f"diverged before this was saved, or the file is damaged. Use an earlier checkpoint, or train again.")
 
+def _check_shapes_before_building(cls, ck: dict, src: str):
+    """Build the model on the `meta` device first (shapes only, no memory) and compare its tensors with the file's: a
+    small hostile file whose arguments ask for a huge model is refused before anything large is allocated."""
+    try:
+        with torch.device('meta'): probe = cls(**ck['kwargs'])
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{src}: {ck['cls']} cannot be built from its arguments: {e}") from None
+    except Exception: return                   # a constructor that cannot run on meta tensors: the real build decides
+    want = {k: tuple(v.shape) for k, v in probe.state_dict().items() if torch.is_tensor(v)}
+    have = {k: tuple(v.shape) for k, v in ck['model'].items() if torch.is_tensor(v)}
+    if want != have:
+        k = next(iter(sorted(set(want) ^ set(have)) or [k for k in want if want[k] != have[k]]))
+        kw = ', '.join(f'{a}={v!r}' for a, v in ck['kwargs'].items())
+        raise CheckpointError(f"{src}: its weights do not fit {ck['cls']}({kw}) (first difference: {k}, "
+                              f"{have.get(k, 'missing')} in the file, {want.get(k, 'not in the model')} for these arguments). "
+                              f"The file is damaged or was edited; nothing was built. Use another checkpoint.")
+
 def load_model(path_or_ckpt, device=None) -> GenerativeModel:
     "Rebuild a model saved by `fit` or `save_model`, in eval mode (only registered model classes, or the session's own, are built)."
     ck = path_or_ckpt if isinstance(path_or_ckpt, dict) else load_checkpoint(path_or_ckpt)
@@ -76,6 +93,7 @@ def load_model(path_or_ckpt, device=None) -> GenerativeModel:
             or not all(isinstance(k, str) for k in ck['kwargs']):
         raise CheckpointError(f"{src}: refusing to load {ck['cls']}: a checkpoint can only rebuild a registered model "
                               f"class (`gae-book list`) from a dict of its arguments.")
+    _check_shapes_before_building(cls, ck, src)
     try: model = cls(**ck['kwargs'])
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"{src}: {ck['cls']} cannot be built from its arguments: {e}") from None

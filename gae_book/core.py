@@ -28,7 +28,10 @@ def default(x, d):
 # %% ../nbs/api/00_core.ipynb #4b295909
 def default_device() -> torch.device:
     "The best available device: cuda, then mps, then cpu (override with `GAE_BOOK_DEVICE`)."
-    if name := os.environ.get('GAE_BOOK_DEVICE'): return torch.device(name)
+    if name := os.environ.get('GAE_BOOK_DEVICE'):
+        try: return torch.device(name)
+        except RuntimeError: raise ValueError(f"GAE_BOOK_DEVICE={name!r} is not a device torch knows: use cpu, cuda, cuda:1 or mps, "
+                                              f"or unset it to let the book choose.") from None
     if torch.cuda.is_available(): return torch.device('cuda')
     mps = getattr(torch.backends, 'mps', None)
     if mps is not None and mps.is_available(): return torch.device('mps')
@@ -143,6 +146,10 @@ def save_checkpoint(obj: dict,   # tensors, numbers, strings, lists and dicts on
         umask = os.umask(0); os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)          # mkstemp makes owner-only files; give the usual permissions
         os.replace(tmp, path)
+    except OSError as e:                    # a full disk, a folder that went away: one error, the old file untouched
+        if os.path.exists(tmp): os.remove(tmp)
+        raise CheckpointError(f"Could not write {path}: {e.strerror or e} (is the disk full?). The previous file, if any, is "
+                              f"unchanged; free some space or pass another folder, then resume.") from None
     except BaseException:
         if os.path.exists(tmp): os.remove(tmp)
         raise

@@ -14,8 +14,8 @@ from .data import check_images
 from .blocks import to_image
 
 # %% auto #0
-__all__ = ['INFERENCE', 'OPTIMIZERS', 'LOSSES', 'inference', 'keyword_args', 'GenerativeModel', 'frozen', 'moved', 'RunWarning',
-           'full_precision']
+__all__ = ['INFERENCE', 'OPTIMIZERS', 'LOSSES', 'inference', 'keyword_args', 'check_count', 'GenerativeModel', 'frozen', 'moved',
+           'RunWarning', 'full_precision']
 
 # %% ../nbs/api/10_model.ipynb #365f90b1
 INFERENCE = ('sample', 'encode', 'decode', 'reconstruct', 'cluster')
@@ -75,6 +75,13 @@ def keyword_args(init):
     wrapped._keyword_args = True
     if not init.__doc__: wrapped.__doc__ = _init_doc(init, init.__qualname__.split('.')[0])
     return wrapped
+
+# %% ../nbs/api/10_model.ipynb #5f0df9cd
+def check_count(n, what: str = 'n'):
+    "A number of images to draw: a positive int, or one clear error."
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{what}: n must be a positive whole number of images, got {n!r}.")
+    return n
 
 # %% ../nbs/api/10_model.ipynb #da066a0e
 class GenerativeModel(nn.Module):
@@ -141,8 +148,16 @@ class GenerativeModel(nn.Module):
         return p.device if exists(p) else torch.device('cpu')
 
     def check(self, x, what='images'):
-        "Check that `x` are images this model accepts (shape, channels, range, finite), with a clear error if not."
-        return check_images(x, self.image_shape, what=f"{type(self).__name__}: {what}")
+        "Check that `x` are images this model accepts (shape, channels, range, finite), with a clear error if not; other float dtypes are converted."
+        return self._own_dtype(check_images(x, self.image_shape, what=f"{type(self).__name__}: {what}"))
+
+    def _own_dtype(self, t: torch.Tensor) -> torch.Tensor:
+        "Float64 or float16 input converted to the dtype of the model's weights (under autocast nothing changes)."
+        p = next(self.parameters(), None)
+        if not (exists(p) and t.is_floating_point() and t.dtype != p.dtype): return t
+        try: autocasting = torch.is_autocast_enabled(t.device.type)
+        except TypeError: autocasting = torch.is_autocast_enabled()      # torch before 2.4
+        return t if autocasting else t.to(p.dtype)
 
     @property
     def code_shape(self) -> tuple:
@@ -174,7 +189,7 @@ class GenerativeModel(nn.Module):
                              + (f". For one code use z[None]." if one else '.'))
         if not self.__dict__.get('_grad_depth') and not torch.isfinite(z).all():   # not inside a step: no sync there
             raise ValueError(f"{name} contain NaN or infinite values.")
-        return z
+        return self._own_dtype(z)
 
     def _check_indices(self, z, name: str):
         "Discrete codes: an integer tensor (N, *code_shape) of indices in [0, codebook_size)."
@@ -195,6 +210,7 @@ class GenerativeModel(nn.Module):
     def sample_prior(self, n: int) -> torch.Tensor:
         """n codes from the prior p(z): N(0, I) of `code_shape`, unless the model says otherwise. Discrete codes have no
         fixed prior: a model with a learned prior over its indices (a PixelCNN over a VQ grid, say) overrides this."""
+        check_count(n, f"{type(self).__name__}.sample_prior")
         if self.discrete:
             raise NotImplementedError(f"{type(self).__name__} has discrete codes and no prior over them: a model with a "
                                       f"learned prior overrides sample_prior(n).")
@@ -203,7 +219,7 @@ class GenerativeModel(nn.Module):
     @inference
     def sample(self, n: int, **kwargs) -> torch.Tensor:
         "n new images: decode(sample_prior(n, **kwargs)) (a label-conditioned prior takes `y=`, say)."
-        self._offered('sample')
+        self._offered('sample'); check_count(n, f"{type(self).__name__}.sample")
         return self.decode(self.sample_prior(n, **kwargs))
 
     @inference

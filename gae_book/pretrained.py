@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast, json, importlib, copy
 from pathlib import Path
 import torch
-from .core import default, CheckpointError
+from .core import default, CheckpointError, capabilities
 from .model import GenerativeModel
 from .checkpoint import class_path, load_model
 
@@ -127,7 +127,8 @@ class _Decoder(torch.nn.Module):
         return self.model.decode(z) if self.fixed is None else self.model.decode(z, noise=self.fixed)
 
 def code_size(model: GenerativeModel) -> int:
-    "The length of the codes `model.decode` takes (the size of its encoder's output)."
+    "The length of the codes `model.decode` takes: its encoder's output, or its code's size for a model without an encoder (a GAN)."
+    if 'encode' not in capabilities(model): return int(model.code_shape[-1])
     with torch.no_grad(): return model.encode(torch.zeros(1, *model.image_shape, device=model.device)).shape[1]
 
 def export_onnx(model: GenerativeModel, path,

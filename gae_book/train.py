@@ -112,10 +112,17 @@ def _restore(model: GenerativeModel, batches: Batches, ckpt_path: Path, data_tag
         raise CheckpointError(f"{ckpt_path} was written by a run of {was} process{'es' if was > 1 else ''}, and this run has "
                               f"{batches.world}: each process's data slice and random state would differ, so the run would "
                               f"not continue exactly. Resume it with {how}, or train in a new run folder.")
-    model.load_state_dict(ck['model'])
-    for k, o in model.opts.items(): o.load_state_dict(ck['opts'][k])
-    batches.load_state_dict(ck['batches']); _set_rng_state(ck['rng_ranks'][batches.rank] if 'rng_ranks' in ck else ck['rng'])
-    return History.from_state(ck['history'], load_snapshot=lambda s: _load_snapshot(ckpt_path.parent, s, fixed_x))
+    try:
+        model.load_state_dict(ck['model'])
+        for k, o in model.opts.items(): o.load_state_dict(ck['opts'][k])
+        batches.load_state_dict(ck['batches']); _set_rng_state(ck['rng_ranks'][batches.rank] if 'rng_ranks' in ck else ck['rng'])
+        hist = History.from_state(ck['history'], load_snapshot=lambda s: _load_snapshot(ckpt_path.parent, s, fixed_x))
+        if not isinstance(hist.step, int) or hist.step < 0: raise ValueError(f"its step is {hist.step!r}")
+        return hist
+    except (KeyError, IndexError, TypeError, ValueError, RuntimeError, AttributeError) as e:   # a damaged run, one line
+        why = (str(e).splitlines() or [''])[0][:200]
+        raise CheckpointError(f"{ckpt_path} is damaged and cannot be resumed ({type(e).__name__}: {why}). The file was not "
+                              f"changed; train in a new run folder (or delete this one, or pass resume=False to start over).") from None
 
 class _LossLog:
     "Each step's losses stay on the device and move to the history once per `flush` (one sync), checked for NaN there."
@@ -250,6 +257,9 @@ def fit(model: GenerativeModel,
     rank, world = _join_processes(device)
     progress, verbose = progress and rank == 0, verbose and rank == 0     # one voice: process 0
     model.to(device).train()
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(f"Every parameter of this {type(model).__name__} is frozen (requires_grad=False), so training would "
+                         f"change nothing: unfreeze it with model.requires_grad_(True).")
     if isinstance(data, Batches) and data.world != world:
         raise ValueError(f"fit got Batches for {data.world} process(es) but runs in {world}: pass the data itself and fit shards it.")
     batches = data if isinstance(data, Batches) else Batches(data, bud.batch_size, seed=seed, device=device, rank=rank, world=world)

@@ -91,3 +91,64 @@ def test_sigterm_saves_the_run_like_ctrl_c(tmp_path):
     assert (out/'checkpoint.pt').exists() and not (out/'.lock').exists(), err
     ck = torch.load(out/'checkpoint.pt', weights_only=False)
     assert 0 < ck['history']['step'] < 400, ck['history']['step']
+
+
+def test_a_tiny_file_asking_for_a_huge_model_is_refused_before_building(tmp_path):
+    from gae_book.core import save_checkpoint
+    path = save_checkpoint({'cls': 'gae_book.foundations.VAE', 'kwargs': {'z_dim': 400000}, 'model': {}}, tmp_path/'big.pt')
+    with pytest.raises(CheckpointError, match='do not fit'): load_model(path)
+    assert path.stat().st_size < 4000
+
+
+def test_a_damaged_training_checkpoint_is_one_error_and_left_as_it_was(tmp_path):
+    from gae_book.core import save_checkpoint
+    x = torch.rand(32, 1, 32, 32)*2 - 1
+    for damage in ('losses', 'rng', 'step'):
+        run = tmp_path/damage
+        seed_everything(0); fit(AE(), x, quick(2), run_dir=run, progress=False, verbose=False)
+        ck = torch.load(run/'checkpoint.pt', weights_only=False)
+        if damage == 'losses': del ck['history']['losses']
+        if damage == 'rng': ck['rng']['torch'] = torch.zeros(3, dtype=torch.uint8)
+        if damage == 'step': ck['history']['step'] = 'two'
+        save_checkpoint(ck, run/'checkpoint.pt'); before = (run/'checkpoint.pt').read_bytes()
+        with pytest.raises(CheckpointError, match='damaged'): fit(AE(), x, quick(4), run_dir=run, progress=False, verbose=False)
+        assert (run/'checkpoint.pt').read_bytes() == before
+
+
+def test_bad_counts_frozen_models_and_a_bogus_device_are_named(tmp_path):
+    m = AE()
+    from gae_book.foundations import VAE
+    with pytest.raises(ValueError, match='positive whole number'): VAE().sample(-1)
+    with pytest.raises(ValueError, match='frozen'): fit(m.requires_grad_(False), torch.rand(8, 1, 32, 32)*2 - 1, quick(), progress=False, verbose=False)
+    env = {**ENV, 'GAE_BOOK_DEVICE': 'bogus'}
+    r = subprocess.run([*CLI, 'sample', 'pretrained:vae-mnist', '-n', '4'], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert r.returncode != 0 and 'GAE_BOOK_DEVICE' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+
+
+def test_other_float_dtypes_are_converted_not_refused():
+    from gae_book.foundations import VAE
+    m = VAE().eval()
+    x = (torch.rand(4, 1, 32, 32)*2 - 1).double()
+    assert m.encode(x).dtype == torch.float32 and m.reconstruct(x.half()).dtype == torch.float32
+    assert m.decode(torch.randn(2, 16, dtype=torch.float64)).shape == (2, 1, 32, 32)
+
+
+def test_a_gan_exports_its_decoder(tmp_path):
+    pytest.importorskip('onnx'); ort = pytest.importorskip('onnxruntime')
+    from gae_book.foundations import GAN
+    from gae_book.pretrained import export_onnx, fixed_decode
+    seed_everything(0); g = GAN().eval()
+    f = export_onnx(g, tmp_path/'gan.onnx')
+    z = torch.randn(1, 16)
+    got = ort.InferenceSession(str(f)).run(None, {'z': z.numpy()})[0]
+    with torch.no_grad(): assert np.abs(got - fixed_decode(g, z).numpy()).max() < 1e-4
+
+
+def test_a_full_disk_is_one_error_and_the_old_checkpoint_survives(tmp_path, monkeypatch):
+    import errno
+    from gae_book.core import save_checkpoint
+    path = save_checkpoint({'a': torch.ones(2)}, tmp_path/'ck.pt'); before = path.read_bytes()
+    def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(torch, 'save', full)
+    with pytest.raises(CheckpointError, match='disk full'): save_checkpoint({'a': torch.zeros(2)}, path)
+    assert path.read_bytes() == before and not list(tmp_path.glob('.ck.pt.*'))
