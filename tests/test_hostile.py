@@ -152,3 +152,36 @@ def test_a_full_disk_is_one_error_and_the_old_checkpoint_survives(tmp_path, monk
     monkeypatch.setattr(torch, 'save', full)
     with pytest.raises(CheckpointError, match='disk full'): save_checkpoint({'a': torch.zeros(2)}, path)
     assert path.read_bytes() == before and not list(tmp_path.glob('.ck.pt.*'))
+
+
+def test_a_trickling_server_cannot_hold_mnist_past_its_deadline(tmp_path):
+    "A local server that announces 9.9 MB and sends a byte every second: mnist() falls back to the offline digits."
+    import http.server, socketserver, threading
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200); self.send_header('Content-Length', '9912422'); self.end_headers()
+            try:
+                for _ in range(600): self.wfile.write(b'\0'); self.wfile.flush(); time.sleep(1)
+            except OSError: pass
+        def log_message(self, *a): pass
+    server = socketserver.ThreadingTCPServer(('127.0.0.1', 0), Trickle); server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if k not in ('GAE_BOOK_OFFLINE', 'http_proxy', 'HTTP_PROXY')}
+    env.update(GAE_BOOK_MNIST_MIRROR=f'http://127.0.0.1:{server.server_address[1]}/', GAE_BOOK_DOWNLOAD_SECONDS='4',
+               GAE_BOOK_DATA=str(tmp_path/'data'), no_proxy='127.0.0.1')
+    code = "from gae_book.data import mnist; d = mnist(); print('digits', len(d.train))"
+    try: r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env, timeout=300)
+    finally: server.shutdown()
+    assert r.returncode == 0 and 'digits 4000' in r.stdout and 'did not finish within 4 s' in r.stdout, r.stdout + r.stderr
+
+
+def test_an_image_far_longer_than_wide_is_refused_by_name(tmp_path):
+    from gae_book.data import read_image, UnreadableImage
+    Image.new('L', (20000, 1)).save(tmp_path/'line.png')
+    with pytest.raises(UnreadableImage, match='20000x1 pixels'): read_image(tmp_path/'line.png')
+
+
+def test_negative_sizes_in_a_checkpoint_are_one_error(tmp_path):
+    from gae_book.core import save_checkpoint
+    path = save_checkpoint({'cls': 'gae_book.foundations.AE', 'kwargs': {'z_dim': -5}, 'model': {}}, tmp_path/'neg.pt')
+    with pytest.raises(CheckpointError, match='cannot be built|do not fit'): load_model(path)
