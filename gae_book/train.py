@@ -114,7 +114,12 @@ def _restore(model: GenerativeModel, batches: Batches, ckpt_path: Path, data_tag
                               f"not continue exactly. Resume it with {how}, or train in a new run folder.")
     try:
         model.load_state_dict(ck['model'])
-        for k, o in model.opts.items(): o.load_state_dict(ck['opts'][k])
+        for k, o in model.opts.items():
+            o.load_state_dict(ck['opts'][k])
+            for p in (p for g in o.param_groups for p in g['params']):     # Adam's moments must match their parameters
+                for name, v in o.state.get(p, {}).items():
+                    if torch.is_tensor(v) and v.dim() and v.shape != p.shape:
+                        raise ValueError(f"optimizer {k!r} holds {name} of shape {tuple(v.shape)} for a parameter of shape {tuple(p.shape)}")
         batches.load_state_dict(ck['batches']); _set_rng_state(ck['rng_ranks'][batches.rank] if 'rng_ranks' in ck else ck['rng'])
         hist = History.from_state(ck['history'], load_snapshot=lambda s: _load_snapshot(ckpt_path.parent, s, fixed_x))
         if not isinstance(hist.step, int) or hist.step < 0: raise ValueError(f"its step is {hist.step!r}")

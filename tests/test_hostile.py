@@ -103,13 +103,14 @@ def test_a_tiny_file_asking_for_a_huge_model_is_refused_before_building(tmp_path
 def test_a_damaged_training_checkpoint_is_one_error_and_left_as_it_was(tmp_path):
     from gae_book.core import save_checkpoint
     x = torch.rand(32, 1, 32, 32)*2 - 1
-    for damage in ('losses', 'rng', 'step'):
+    for damage in ('losses', 'rng', 'step', 'adam'):
         run = tmp_path/damage
         seed_everything(0); fit(AE(), x, quick(2), run_dir=run, progress=False, verbose=False)
         ck = torch.load(run/'checkpoint.pt', weights_only=False)
         if damage == 'losses': del ck['history']['losses']
         if damage == 'rng': ck['rng']['torch'] = torch.zeros(3, dtype=torch.uint8)
         if damage == 'step': ck['history']['step'] = 'two'
+        if damage == 'adam': ck['opts']['ae']['state'][0]['exp_avg'] = torch.zeros(3)
         save_checkpoint(ck, run/'checkpoint.pt'); before = (run/'checkpoint.pt').read_bytes()
         with pytest.raises(CheckpointError, match='damaged'): fit(AE(), x, quick(4), run_dir=run, progress=False, verbose=False)
         assert (run/'checkpoint.pt').read_bytes() == before
