@@ -206,7 +206,10 @@ def linear_probe(z_train, y_train, z_test, y_test,
     as_np = lambda t: torch.as_tensor(t).detach().flatten(1).double().cpu().numpy() if torch.as_tensor(t).dim() > 1 else torch.as_tensor(t).cpu().numpy()
     reg = LogisticRegression(max_iter=2000, C=C) if exists(C) else LogisticRegressionCV(Cs=list(Cs), cv=3, max_iter=2000)
     clf = make_pipeline(StandardScaler(), reg)
-    clf.fit(as_np(z_train), as_np(y_train))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', FutureWarning)           # scikit-learn's notices of changing defaults, not ours
+        clf.fit(as_np(z_train), as_np(y_train))
     return float(clf.score(as_np(z_test), as_np(y_test)))
 
 def clustering_error(c_test, y_test, c_train=None, y_train=None) -> float:
