@@ -46,7 +46,7 @@ def quarto() -> tuple:
 
 # nbdev-docs, with Quarto's stderr kept: nbdev's parallel renderer drops it when Quarto exits 0
 _DRIVER = textwrap.dedent('''
-    import json, subprocess, sys
+    import json, re, subprocess, sys
     import nbdev.quarto_render as qr
     from nbdev.quarto import nbdev_docs
     said = []
@@ -93,7 +93,9 @@ def test_every_chapter_opens_with_its_paragraph(site):
     docs, _ = site
     for nb in sorted((ROOT/'nbs').glob('[0-9][0-9]_*.ipynb')):
         first = json.loads(nb.read_text())['cells'][0]
-        assert len(''.join(first['source']).strip().splitlines()) <= 2, f'{nb.name}: text after the description would be dropped'
+        lines = [l for l in ''.join(first['source']).strip().splitlines()
+                 if l.strip() and not re.match(r'^- [a-z]+: ', l)]        # `- key: value` lines are front matter, not text
+        assert len(lines) <= 2, f'{nb.name}: text after the description would be dropped'
         page = docs/(re.sub(r'^\d\d_', '', nb.stem) + '.html')
         body = page.read_text()
         assert re.search(r'[Rr]un time|<strong>Time\.</strong>', body), f'{page.name}: no run-time paragraph on the page'
