@@ -1,7 +1,7 @@
 """Write what the site lists from the notebooks themselves: nbs/sidebar.yml (the front page, every chapter
 nbs/NN_*.ipynb in the order of its number, then every library page nbs/api/NN_*.ipynb in the order of its number),
 and the front page's table of chapters, between the markers <!-- chapters --> and <!-- /chapters --> in
-nbs/index.ipynb, from each chapter's first cell: its title (`# ...`), and its `- paper:` and `- claim:` lines.
+nbs/index.ipynb, from each chapter's first cell: its title (`# ...`), and the `paper:` and `claim:` of the HTML comment in its second cell (`<!-- paper: ...; claim: ... -->`).
 
 A new chapter or library page is a new notebook: run this (the tests fail while either is out of date).
 
@@ -29,11 +29,13 @@ def chapter_rows() -> list:
     num = lambda p: int(p.name.split('_')[0])
     rows = ['| | chapter | the claim tested |', '|---|---|---|']
     for p in sorted(NBS.glob('[0-9]*_*.ipynb'), key=num):
-        head = ''.join(json.loads(p.read_text())['cells'][0]['source'])
-        field = lambda k: (m.group(1).strip() if (m := re.search(rf'^- {k}:(.*)$', head, re.M)) else None)
+        cells = json.loads(p.read_text())['cells']
+        head, note = (''.join(c['source']) for c in cells[:2])
+        ends = {'paper': r'\s*;', 'claim': r'\s*-->'}            # the claim comes last and may hold a semicolon
+        field = lambda k: (m.group(1).strip() if (m := re.search(rf'\b{k}: (.*?){ends[k]}', note)) else None)
         title = re.search(r'^#\s+(.*)$', head, re.M)
         if not (title and field('claim')):
-            sys.exit(f"{p.name}: its first cell needs a '# title' and a '- claim: ...' line (the claim the chapter tests)")
+            sys.exit(f"{p.name}: its first cell needs a '# title' and, in its second cell, <!-- claim: ... --> (the claim the chapter tests)")
         paper = f" ({field('paper')})" if field('paper') else ''
         rows.append(f"| {p.name[:2]} | [{title.group(1).strip()}]({p.name}){paper} | {field('claim')} |")
     return rows
