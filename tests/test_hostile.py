@@ -14,19 +14,7 @@ from gae_book.data import ImageSet
 from gae_book.train import fit, load_model, save_model
 from gae_book.foundations import AE
 
-CLI = [sys.executable, '-c', 'import sys; from gae_book.cli import main; sys.exit(main(sys.argv[1:]))']
-ENV = {**os.environ, 'GAE_BOOK_OFFLINE': '1', 'GAE_BOOK_QUICK': '1'}
-
-
-def cli(*args, cwd):
-    r = subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, env=ENV, timeout=600)
-    return r.returncode, r.stdout, r.stderr
-
-
-def one_line_error(err: str) -> str:
-    lines = [l for l in err.strip().splitlines() if l.strip()]
-    assert lines and lines[-1].startswith('error: ') and 'Traceback' not in err, err
-    return lines[-1]
+from cli_tools import CLI, ENV, cli, one_line_error
 
 
 def quick(steps=3): return Budget('quick', steps=steps, batch_size=4, log_every=1)

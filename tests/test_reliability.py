@@ -17,20 +17,7 @@ from gae_book.cli import main
 find_models()
 
 
-CLI = [sys.executable, '-c', 'import sys; from gae_book.cli import main; sys.exit(main(sys.argv[1:]))']
-
-
-def cli(*args, cwd=None):
-    "Run the command line in a fresh process: (exit status, stdout, stderr)."
-    env = {**os.environ, 'GAE_BOOK_OFFLINE': '1', 'GAE_BOOK_QUICK': '1'}
-    r = subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
-    return r.returncode, r.stdout, r.stderr
-
-
-def one_line_error(err: str) -> str:
-    lines = [l for l in err.strip().splitlines() if l.strip()]
-    assert lines and lines[-1].startswith('error: ') and 'Traceback' not in err, err
-    return lines[-1]
+from cli_tools import CLI, cli, one_line_error
 
 
 # ---- checkpoints -----------------------------------------------------------------------------------------------
