@@ -13,7 +13,7 @@ from .model import GenerativeModel, frozen, keyword_args, inference
 from .registry import register
 
 # %% auto #0
-__all__ = ['feature_llike', 'gan_losses', 'VAEGAN', 'MixedBatchVAEGAN']
+__all__ = ['feature_llike', 'gan_losses', 'VAEGAN', 'MixedBatchVAEGAN', 'ScriptsVAEGAN']
 
 # %% ../nbs/02_vaegan.ipynb #1ea65c52
 def feature_llike(f_real: torch.Tensor, f_rec: torch.Tensor) -> torch.Tensor:
@@ -26,7 +26,7 @@ def gan_losses(d_real: torch.Tensor, d_rec: torch.Tensor, d_prior: torch.Tensor)
 
 # %% ../nbs/02_vaegan.ipynb #76b4069b
 @register('vaegan', 'VAE-GAN (Larsen et al. 2015): VAE with a discriminator-feature likelihood', steps=6000,
-          chapter='02 VAE-GAN', title='VAE-GAN', compare=dict(z_dim=16))
+          chapter='02 VAE-GAN', title='VAE-GAN', compare=dict(z_dim=16), ship=True)
 class VAEGAN(GenerativeModel):
     "VAE-GAN (Larsen et al. 2015): a VAE whose reconstruction likelihood lives in a discriminator's feature space."
     offers = {'sample', 'encode', 'decode', 'reconstruct'}    # decode: Dec(z) as Bernoulli logits; sample: Dec(z_p)
@@ -76,7 +76,7 @@ class VAEGAN(GenerativeModel):
             f = feats[self.feature_layer]
             l_like = feature_llike(f[:n], f[n:2*n]).mean()                 # L_llike^{Dis_l}
             l_prior = gaussian_kl(mu, logvar).mean()                       # L_prior
-            l_fool = real_loss(logits)*2                                   # -log Dis(x~) - log Dis(x_p), non-saturating
+            l_fool = real_loss(logits)*(len(logits)//n)                    # -log Dis(x~) - log Dis(x_p), non-saturating
             enc_params, dec_params = list(self.E.parameters()), list(self.G.parameters())
             g_enc = torch.autograd.grad(l_prior + l_like, enc_params, retain_graph=True)
             g_dec = torch.autograd.grad(self.gamma*l_like + (l_fool if self.decoder_gan else 0), dec_params)
@@ -94,3 +94,13 @@ class MixedBatchVAEGAN(VAEGAN):
     def frozen_passes(self, x, x_rec, x_p) -> tuple:
         feats = self.D.features(torch.cat([x, x_rec, x_p]))
         return feats, self.D.head(feats[-1][len(x):])
+
+# %% ../nbs/02_vaegan.ipynb #408af743
+class ScriptsVAEGAN(VAEGAN):
+    "VAE-GAN as the released scripts set it: Dis never sees reconstructions, the decoder fools it with x_p alone (train with gamma=1e-6)."
+    def dis_loss(self, x, x_rec, x_p):
+        "L_GAN for Dis without its x~ term (the scripts' `discriminate_ae_recon=False`)."
+        return real_loss(self.D(x)) + fake_loss(self.D(x_p))
+    def frozen_passes(self, x, x_rec, x_p) -> tuple:
+        "Dis's features of [x, x~] in one pass (for L_llike), and its logits on x_p only (the decoder's GAN term)."
+        return self.D.features(torch.cat([x, x_rec])), self.D(x_p)
