@@ -90,7 +90,8 @@ def load_model(path_or_ckpt, device=None) -> GenerativeModel:
     from gae_book.registry import registered_classes   # imports the chapters' modules: only when a checkpoint is read
     own = mod == '__main__' and isinstance(cls, type) and issubclass(cls, GenerativeModel)   # defined in this session
     # registered by its path: in a chapter's notebook the registry holds the notebook's own class, which exports to this path
-    registered = own or cls in registered_classes() or ck['cls'] in {class_path(c) for c in registered_classes()}
+    classes = registered_classes()
+    registered = own or cls in classes or ck['cls'] in {class_path(c) for c in classes}
     if not registered or not isinstance(ck.get('kwargs'), dict) \
             or not all(isinstance(k, str) for k in ck['kwargs']):
         raise CheckpointError(f"{src}: refusing to load {ck['cls']}: a checkpoint can only rebuild a registered model "
