@@ -16,7 +16,8 @@ from .model import GenerativeModel, frozen, keyword_args, inference
 from .registry import register
 
 # %% auto #0
-__all__ = ['mixture_params', 'sample_prior', 'AAE', 'ClusterAAE', 'balanced_labels', 'SemiSupervisedAAE', 'make_semi_aae']
+__all__ = ['mixture_params', 'sample_prior', 'AAE', 'ClusterAAE', 'balanced_labels', 'SemiSupervisedAAE', 'NoAdversarySemiAE',
+           'make_semi_aae']
 
 # %% ../nbs/03_aae.ipynb #5058d918
 def mixture_params(k: int = 10, radius: float = 2.0, radial_std: float = 0.5, tangential_std: float = 0.1):
@@ -133,10 +134,18 @@ class ClusterAAE(GenerativeModel):
         return torch.cat([F.one_hot(y, self.n_clusters).float(), torch.randn(n, self.style_dim, device=self.device)], 1)
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
-        n = len(x)
+        return dict(rec=self.reconstruction_phase(x), **self.regularisation_phase(x))
+
+    def reconstruction_phase(self, x) -> torch.Tensor:
+        "Phase 1: E and G minimise -log p(x | y, z) on the batch; returns the loss."
         y_code, z_code = self.parts(x)
         rec = bernoulli_nll(self.G(torch.cat([y_code, z_code], 1)), x).mean()
         self.update('ae', rec)
+        return rec.detach()
+
+    def regularisation_phase(self, x) -> dict:
+        "Phase 2: D_y and D_z tell codes from prior samples, then E fools both (D frozen); returns the losses."
+        n = len(x)
         y_code, z_code = self.parts(x)
         y_prior, z_prior = self.sample_prior(n).split([self.n_clusters, self.style_dim], 1)
         d_loss = (real_loss(self.D_y(y_prior)) + fake_loss(self.D_y(y_code.detach()))
@@ -145,7 +154,7 @@ class ClusterAAE(GenerativeModel):
         with frozen(self.D_y, self.D_z):
             e_loss = real_loss(self.D_y(y_code)) + real_loss(self.D_z(z_code))
             self.update('g', e_loss)
-        return dict(rec=rec.detach(), d_loss=d_loss.detach(), g_loss=e_loss.detach())
+        return dict(d_loss=d_loss.detach(), g_loss=e_loss.detach())
 
 # %% ../nbs/03_aae.ipynb #6f9e807f
 def balanced_labels(y: torch.Tensor, n_labels: int, n_classes: int = 10, seed: int = 0) -> torch.Tensor:
@@ -199,6 +208,11 @@ class SemiSupervisedAAE(ClusterAAE):
         ce = F.cross_entropy(self.E(self.lab_x[i])[:, :self.n_clusters], self.lab_y[i])   # phase 3: -log q(y | x)
         self.update('cls', ce)
         return dict(out, ce=ce.detach())
+
+class NoAdversarySemiAE(SemiSupervisedAAE):
+    "The semi-supervised AAE without its adversaries: the same networks, phases 1 (reconstruction) and 3 (classification) only."
+    def configure_optimizers(self): return {k: o for k, o in super().configure_optimizers().items() if k in ('ae', 'cls')}
+    def regularisation_phase(self, x) -> dict: return {}
 
 @register('aae-semi', 'Semi-supervised AAE (Makhzani et al. 2015, section 5): a 10-way code that learns from a few labels',
           steps=2000, chapter='03 AAE', cls=SemiSupervisedAAE)
