@@ -12,10 +12,12 @@ from .blocks import ConvEncoder, ConvDecoder, _norm2d
 from .model import GenerativeModel, keyword_args, inference
 from .registry import register
 from .core import chunked
+from .foundations import AE
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['l1_error', 'recon_error', 'interpolation_alphas', 'interpolate_batch', 'GAIA', 'distance_loss', 'sample_between']
+__all__ = ['l1_error', 'recon_error', 'interpolation_alphas', 'interpolate_batch', 'GAIA', 'distance_loss', 'sample_between',
+           'L1AE']
 
 # %% ../nbs/06_gaia.ipynb #f26dbd11
 def l1_error(u: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -65,6 +67,7 @@ class GAIA(GenerativeModel):
                  d_code: str = 'spatial',            # D's bottleneck: 'spatial' (a (2ch, S/4, S/4) map, as the official code) or 'vector'
                  d_z_dim: int = 32,                  # size of D's code when d_code='vector'
                  d_norm: str = 'in',                 # normalisation inside D: 'in' (per image, as the official code), 'bn' or 'none'
+                 g_norm: str = 'ln',                 # normalisation inside G: 'ln' (per image, no batch statistics) or 'bn' (the earlier version)
                  judge_interpolations: bool = True,  # False: the control, D never sees interpolations (G's loss unchanged)
                  lambda_dist: float|None = None,     # weight of the distance loss; None: the official lr/2; 0 switches it off
                  slope: float = 20.0,                # slope of the three balancing sigmoids
@@ -73,7 +76,7 @@ class GAIA(GenerativeModel):
                  betas=(0.9, 0.999)):
         super().__init__()
         self.E = ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch)
-        self.G = ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch)
+        self.G = ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm=g_norm)
         if d_code not in ('spatial', 'vector'): raise ValueError(f"d_code must be 'spatial' or 'vector', got {d_code!r}")
         self.D = _SpatialAE(image_shape, ch, d_norm) if d_code == 'spatial' else _AE(image_shape, d_z_dim, ch, d_norm)
 
@@ -171,3 +174,12 @@ def prepare(self: GAIA, data):
 def offers(self: GAIA) -> set:
     "GAIA samples only once it has a pool of codes (`remember`)."
     return {'encode', 'decode', 'reconstruct'} | ({'sample'} if getattr(self, '_codes', None) is not None else set())
+
+# %% ../nbs/06_gaia.ipynb #b9af0b4b
+class L1AE(AE):
+    "Chapter 00's autoencoder with GAIA's tanh output, trained on GAIA's absolute error e(G(E(x)), x) alone: a pixel-loss baseline that seeks the median."
+    output = 'tanh'
+    def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
+        rec = l1_error(self.generate(self.E(x)), x).mean()
+        self.update('ae', rec)
+        return dict(rec=rec.detach())
