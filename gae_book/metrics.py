@@ -6,7 +6,7 @@ Docs: https://gae-book.github.io/gae_book/evaluation.html.md"""
 
 # %% ../nbs/01_evaluation.ipynb #7bad47a3
 from __future__ import annotations
-import functools
+import functools, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -384,7 +384,9 @@ def difference(a: Estimate, b: Estimate,                 # the two arms, e.g. ov
     better = names[0] if (d < 0) == lower_is_better else names[1]
     if len(a) < 2 or len(b) < 2:
         return f"{metric}: {names[0]} {a.mean:.3g}, {names[1]} {b.mean:.3g}: one seed per arm cannot tell a difference from noise."
-    p = float(stats.ttest_ind(a.values, b.values, equal_var=False).pvalue) if (a.sd > 0 or b.sd > 0) else (0.0 if d else 1.0)
+    with warnings.catch_warnings():                # near-equal values: scipy warns of lost precision and its p is still right
+        warnings.filterwarnings('ignore', 'Precision loss', RuntimeWarning)
+        p = float(stats.ttest_ind(a.values, b.values, equal_var=False).pvalue) if (a.sd > 0 or b.sd > 0) else (0.0 if d else 1.0)
     head = f"{metric}: {names[0]} {a:.3g} vs {names[1]} {b:.3g} ({len(a)} and {len(b)} seeds)"
     if abs(d) <= floor:
         return f"{head}: the difference {abs(d):.2g} is below the noise floor {floor:.2g}: inside the noise, no winner."
@@ -444,7 +446,9 @@ def compare(a, b,                           # the two arms: Estimates over seeds
     va, vb = _values(a), _values(b)
     if len(va) < 2 or len(vb) < 2: raise ValueError(f"{metric}: compare needs at least 2 seeds per arm, got {len(va)} and {len(vb)}")
     if paired and len(va) != len(vb): raise ValueError(f"{metric}: paired arms need the same seeds, got {len(va)} and {len(vb)} values")
-    res = stats.ttest_rel(va, vb) if paired else stats.ttest_ind(va, vb, equal_var=False)
+    with warnings.catch_warnings():                # near-equal values: scipy warns of lost precision and its p is still right
+        warnings.filterwarnings('ignore', 'Precision loss', RuntimeWarning)
+        res = stats.ttest_rel(va, vb) if paired else stats.ttest_ind(va, vb, equal_var=False)
     effect = float((va - vb).mean()) if paired else float(va.mean() - vb.mean())
     if np.isfinite(res.pvalue):
         ci = res.confidence_interval(0.95); lo, hi, p = float(ci.low), float(ci.high), float(res.pvalue)
