@@ -6,14 +6,14 @@ Docs: https://gae-book.github.io/gae_book/evaluation.html.md"""
 
 # %% ../nbs/01_evaluation.ipynb #7bad47a3
 from __future__ import annotations
-import functools
+import functools, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import exists, default, default_device, capabilities, save_checkpoint, load_checkpoint, budget, progress_bar, seeded, chunked
+from .core import exists, default, default_device, capabilities, save_checkpoint, load_checkpoint, budget, progress_bar, seeded, chunked, is_quick
 from .data import check_images, Data
 from .interpolation import lerp_codes, slerp
 
@@ -199,7 +199,10 @@ def reconstruction(x: torch.Tensor, x_rec: torch.Tensor) -> dict:
 def linear_probe(z_train, y_train, z_test, y_test,
                  C: float|None = None,              # the inverse regularisation; None: chosen by 3-fold CV on the training split
                  Cs=(0.01, 0.1, 1.0, 10.0)) -> float: # the values cross-validation chooses from
-    "Held-out accuracy of a logistic regression from (standardised) codes to labels, its regularisation cross-validated."
+    """Held-out accuracy of a logistic regression from (standardised) codes to labels, its regularisation cross-validated.
+    At the quick scale (`GAE_BOOK_QUICK=1`, the tests) C is fixed at 1 unless given: the tests check the code path, and
+    cross-validating a probe on 1,024 pixels costs minutes."""
+    if C is None and is_quick(): C = 1.0
     from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.preprocessing import StandardScaler
     from sklearn.pipeline import make_pipeline
@@ -384,7 +387,9 @@ def difference(a: Estimate, b: Estimate,                 # the two arms, e.g. ov
     better = names[0] if (d < 0) == lower_is_better else names[1]
     if len(a) < 2 or len(b) < 2:
         return f"{metric}: {names[0]} {a.mean:.3g}, {names[1]} {b.mean:.3g}: one seed per arm cannot tell a difference from noise."
-    p = float(stats.ttest_ind(a.values, b.values, equal_var=False).pvalue) if (a.sd > 0 or b.sd > 0) else (0.0 if d else 1.0)
+    with warnings.catch_warnings():                # near-equal values: scipy warns of lost precision and its p is still right
+        warnings.filterwarnings('ignore', 'Precision loss', RuntimeWarning)
+        p = float(stats.ttest_ind(a.values, b.values, equal_var=False).pvalue) if (a.sd > 0 or b.sd > 0) else (0.0 if d else 1.0)
     head = f"{metric}: {names[0]} {a:.3g} vs {names[1]} {b:.3g} ({len(a)} and {len(b)} seeds)"
     if abs(d) <= floor:
         return f"{head}: the difference {abs(d):.2g} is below the noise floor {floor:.2g}: inside the noise, no winner."
@@ -444,7 +449,9 @@ def compare(a, b,                           # the two arms: Estimates over seeds
     va, vb = _values(a), _values(b)
     if len(va) < 2 or len(vb) < 2: raise ValueError(f"{metric}: compare needs at least 2 seeds per arm, got {len(va)} and {len(vb)}")
     if paired and len(va) != len(vb): raise ValueError(f"{metric}: paired arms need the same seeds, got {len(va)} and {len(vb)} values")
-    res = stats.ttest_rel(va, vb) if paired else stats.ttest_ind(va, vb, equal_var=False)
+    with warnings.catch_warnings():                # near-equal values: scipy warns of lost precision and its p is still right
+        warnings.filterwarnings('ignore', 'Precision loss', RuntimeWarning)
+        res = stats.ttest_rel(va, vb) if paired else stats.ttest_ind(va, vb, equal_var=False)
     effect = float((va - vb).mean()) if paired else float(va.mean() - vb.mean())
     if np.isfinite(res.pvalue):
         ci = res.confidence_interval(0.95); lo, hi, p = float(ci.low), float(ci.high), float(res.pvalue)

@@ -1,5 +1,5 @@
 """Write what the site lists from the notebooks themselves: nbs/sidebar.yml (the front page, every chapter
-nbs/NN_*.ipynb in the order of its number, then every library page nbs/api/NN_*.ipynb in the order of its number),
+nbs/NN_*.ipynb in the order of its number, then every library page nbs/api/NN_*.ipynb in the order of its number, then the contributors' page),
 and the front page's table of chapters, between the markers <!-- chapters --> and <!-- /chapters --> in
 nbs/index.ipynb, from each chapter's first cell: its title (`# ...`), and the `paper:` and `claim:` of the HTML comment in its second cell (`<!-- paper: ...; claim: ... -->`).
 
@@ -21,6 +21,7 @@ def render() -> str:
     lines += [f'          - {p.name}' for p in book]
     lines += ['      - section: Library', '        contents:']
     lines += [f'          - api/{p.name}' for p in lib]
+    lines += ['      - contributing.ipynb']
     return '\n'.join(lines) + '\n'
 
 
