@@ -35,32 +35,35 @@ def _noisy(enc: ConvEncoder, sd: float, rate: float) -> nn.Sequential:
 
 class _CodeCritic(nn.Module):
     "The official D_z: `blocks` dense layers of width `growth`, each one's output appended to its input (DenseNet style), then a hidden layer and a logit."
-    def __init__(self, z_dim: int, blocks: int = 16, growth: int = 16, hidden: int = 128, sd: float = 0.01, rate: float = 0.005, norm: str = 'ln'):
+    def __init__(self, z_dim: int, blocks: int = 16, growth: int = 16, hidden: int = 128, sd: float = 0.01, rate: float = 0.005, norm: str = 'ln',
+                 slope: float = 0.02):                   # the official LeakyReLU slope
         super().__init__()
         self.noise = _Noise(sd)
         self.blocks = nn.ModuleList(nn.Sequential(nn.Linear(z_dim + i*growth, growth), _Noise((rate/(1 - rate))**0.5, 'mul'),
-                                                  nn.LayerNorm(growth, eps=1e-3) if norm == 'ln' else nn.Identity(), nn.LeakyReLU(0.2))
+                                                  nn.LayerNorm(growth, eps=1e-3) if norm == 'ln' else nn.Identity(), nn.LeakyReLU(slope))
                                     for i in range(blocks))
-        self.head = nn.Sequential(nn.Linear(z_dim + blocks*growth, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+        self.head = nn.Sequential(nn.Linear(z_dim + blocks*growth, hidden), nn.LeakyReLU(slope), nn.Linear(hidden, 1))
     def forward(self, z):
         f = self.noise(z)
         for b in self.blocks: f = torch.cat([f, b(f)], 1)
         return self.head(f)
 
 VARIANTS = {'aegan': 'both sides: G, E, D_x and D_z, image and code cycles',
-            'egan': 'the image side only: G, E and D_x, the image cycle (no D_z, no code cycle)',
+            'egan': 'the image side only, as the official EGAN: D_x judges G(z) and G(E(x)); G and E are trained on the image cycle and on G(E(x)) alone',
             'aae': 'the code side only: G, E and D_z on E(x), the image cycle (an adversarial autoencoder)',
-            'gan': 'G and D_x alone: a GAN with the same networks, noise, labels, clipping and learning rates'}
+            'gan': 'G and D_x alone: a GAN with the same networks, noise, labels, clipping and learning rates',
+            'ae': 'G and E with the image cycle alone: an autoencoder with no discriminator (a diagnostic arm)'}
 
 @register('aegan', "AEGAN (Lazarou 2020): G, E, D_x, D_z and both cycles, with the official code's layer norm, noise, smoothed labels and clipping",
-          steps=2000, chapter='05 AEGAN', title='AEGAN', compare=dict(z_dim=16))
+          steps=2000, chapter='05 AEGAN', title='AEGAN', compare=dict(z_dim=16), ship=True)
 class AEGAN(GenerativeModel):
     "AEGAN (Lazarou 2020) with the official code's recipe; `variant` picks the official repository's ablations ('aegan', 'egan', 'aae', 'gan')."
     output = 'tanh'
     @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32), z_dim: int = 16, ch: int = 32,
-                 variant: str = 'aegan',       # 'aegan' (full), 'egan' (image side only), 'aae' (code side only), 'gan' (G and D_x)
-                 lambda_x: float = 10.0,       # weight of the L1 image cycle |G(E(x)) - x|
+                 variant: str = 'aegan',       # 'aegan' (full), 'egan' (image side only), 'aae' (code side only), 'gan' (G and D_x), 'ae'
+                 lambda_x: float = 10.0,       # weight of the image cycle |G(E(x)) - x|
+                 rec: str = 'l1',              # the image cycle's distance: 'l1' (official) or 'l2' (squared error, a diagnostic)
                  lambda_z: float = 5.0,        # weight of the squared code cycle |E(G(z)) - z|^2
                  norm: str = 'ln',             # in all four networks: 'ln' (per pixel, over channels, as the official code) or 'none'
                  noise: bool = True,           # the official input noise (sd 0.01) and multiplicative noise (rate 0.005) in E, D_x and D_z
@@ -72,22 +75,23 @@ class AEGAN(GenerativeModel):
                  betas=(0.5, 0.999)):
         super().__init__()
         if variant not in VARIANTS: raise ValueError(f"variant must be one of {sorted(VARIANTS)}, got {variant!r}")
+        if rec not in ('l1', 'l2'): raise ValueError(f"rec must be 'l1' or 'l2', got {rec!r}")
         sd, rate = (0.01, 0.005) if noise else (0.0, 0.0)
         self.G = dcgan_init(ConvDecoder(image_shape=image_shape, in_dim=z_dim, ch=ch, norm=norm))
         self.E = _noisy(dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=z_dim, ch=ch, norm=norm)), sd, rate) if variant != 'gan' else None
-        self.D_x = _noisy(dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch, norm=norm)), sd, rate) if variant != 'aae' else None
+        self.D_x = _noisy(dcgan_init(ConvEncoder(image_shape=image_shape, out_dim=1, ch=ch, norm=norm)), sd, rate) if variant in ('aegan', 'egan', 'gan') else None
         self.D_z = _CodeCritic(z_dim, hidden=d_hidden, sd=sd, rate=rate, norm=norm) if variant in ('aegan', 'aae') else None
 
     @property
     def offers(self) -> set:
-        "All four variants sample; those with an encoder also encode and reconstruct."
+        "Every variant samples; those with an encoder also encode and reconstruct."
         return {'sample', 'decode'} | ({'encode', 'reconstruct'} if self.E is not None else set())
 
     def _critics(self): return [m for m in (self.D_x, self.D_z) if m is not None]
 
     def configure_optimizers(self):
         adam = lambda lr, *ms: torch.optim.Adam([p for m in ms if m is not None for p in m.parameters()], lr, betas=self.betas)
-        return dict(d=adam(self.lr_d, *self._critics()), g=adam(self.lr, self.G, self.E))
+        return dict(g=adam(self.lr, self.G, self.E), **({'d': adam(self.lr_d, *self._critics())} if self._critics() else {}))
 
     def update(self, opt: str, loss: torch.Tensor):
         "Zero, backpropagate, clip every gradient tensor to norm `clip` (as Keras' clipnorm does), step."
@@ -101,28 +105,32 @@ class AEGAN(GenerativeModel):
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         real, fake = 1 - self.smooth, self.smooth
+        v, zero = self.variant, torch.zeros((), device=x.device)
         z = torch.randn(len(x), self.z_dim, device=x.device)
-        x_hat = self.generate(z)                                      # G(z)
+        with torch.set_grad_enabled(v != 'egan'):                     # the official EGAN trains G on G(E(x)) only
+            x_hat = self.generate(z) if v in ('aegan', 'egan', 'gan') else None   # G(z)
         z_hat = self.E(x) if self.E is not None else None             # E(x)
         x_tilde = self.generate(z_hat) if z_hat is not None else None # G(E(x))
-        z_tilde = self.E(x_hat) if self.variant == 'aegan' else None  # E(G(z))
-        fakes_x = [t for t in (x_hat, x_tilde) if t is not None]
+        z_tilde = self.E(x_hat) if v == 'aegan' else None             # E(G(z))
+        fakes_x = [t for t in (x_hat, x_tilde) if t is not None]      # what D_x judges
         fakes_z = [t for t in (z_hat, z_tilde) if t is not None]
+        fool_x = [x_tilde] if v == 'egan' else fakes_x                # what G and E are trained to pass off as real
         # discriminators: real counts as much as all the fakes together (optimum 1/2 when they cannot be told apart)
-        out, l_d = {}, 0.
+        out, l_d = {}, zero
         if self.D_x is not None:
             out['d_x'] = label_loss(self.D_x(x), real) + sum(label_loss(self.D_x(t.detach()), fake) for t in fakes_x)/len(fakes_x)
             l_d = l_d + out['d_x']
         if self.D_z is not None:
             out['d_z'] = label_loss(self.D_z(z), real) + sum(label_loss(self.D_z(t.detach()), fake) for t in fakes_z)/len(fakes_z)
             l_d = l_d + out['d_z']
-        self.update('d', l_d)
+        if self._critics(): self.update('d', l_d)
         # G and E: every fake judged real (label 1), and the cycles
         with frozen(*self._critics()):
-            adv = sum(label_loss(self.D_x(t), 1.0) for t in fakes_x) if self.D_x is not None else 0.
+            adv = sum(label_loss(self.D_x(t), 1.0) for t in fool_x) if self.D_x is not None else zero
             if self.D_z is not None: adv = adv + sum(label_loss(self.D_z(t), 1.0) for t in fakes_z)
-            rec_x = (x_tilde - x).abs().mean() if x_tilde is not None else torch.zeros((), device=x.device)
-            rec_z = (z_tilde - z).pow(2).mean() if z_tilde is not None else torch.zeros((), device=x.device)
+            dist = (lambda a, b: (a - b).abs().mean()) if self.rec == 'l1' else (lambda a, b: (a - b).pow(2).mean())
+            rec_x = dist(x_tilde, x) if x_tilde is not None else zero
+            rec_z = (z_tilde - z).pow(2).mean() if z_tilde is not None else zero
             self.update('g', adv + self.lambda_x*rec_x + self.lambda_z*rec_z)
         return {**{k: v.detach() for k, v in out.items()}, 'd_loss': l_d.detach(), 'g_loss': adv.detach(), 'rec': rec_x.detach(), 'rec_code': rec_z.detach()}
 

@@ -20,7 +20,7 @@ def _act(name: str) -> nn.Module:
 class _ChannelLayerNorm(nn.LayerNorm):
     "Layer norm over the channels at each pixel of a (N, C, H, W) map (what Keras' LayerNormalization does on channels-last maps)."
     def __init__(self, ch: int): super().__init__(ch, eps=1e-3)
-    def forward(self, x): return super().forward(x.movedim(1, -1)).movedim(-1, 1)
+    def forward(self, x): return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)   # explicit axes: ONNX Runtime Web refuses a Transpose with a negative axis
 
 def _norm2d(name: str, ch: int) -> nn.Module:
     if name == 'bn': return nn.BatchNorm2d(ch)

@@ -247,8 +247,9 @@ def factor_r2(z_train, f_train, z_test, f_test, names=('shape', 'scale', 'rotati
 
 # %% ../nbs/01_evaluation.ipynb #f647821c
 def untrained(model, seed: int = 0):
-    "The same network untrained: a fresh model of `model`'s class and arguments, initialised from `seed`, in eval mode."
+    "The same network untrained: a fresh model of `model`'s class and arguments, initialised from `seed`, in eval mode; a growing model (StyleALAE) at the trained one's resolution."
     with seeded(seed): fresh = type(model)(**model.hparams())
+    if hasattr(model, 'growth'): fresh.set_extra_state(model.get_extra_state())   # the resolution, not the weights
     return fresh.to(model.device).eval()
 
 def pca_codes(x_train: torch.Tensor, x_test: torch.Tensor, d: int) -> tuple:

@@ -116,3 +116,12 @@ def test_comparing_near_equal_seeds_warns_of_nothing():
         c = M.compare([1.0, 1.0, 1.0 + 1e-15], [1.0, 1.0, 1.0])
         assert c.verdict == 'inconclusive'
         M.compare([0.5, 0.5, 0.5], [0.5, 0.5, 0.5 + 1e-15], paired=True)
+
+
+def test_an_untrained_growing_model_is_at_the_trained_ones_resolution():
+    "The untrained baseline of StyleALAE must encode and decode at the resolution the trained model reached, with fresh weights."
+    from gae_book.alae import StyleALAE
+    m = StyleALAE(); m.plan(100); m.steps_done = 100
+    u = M.untrained(m, seed=1)
+    assert u.growth() == m.growth() and u.steps_done == m.steps_done
+    assert not all(torch.equal(a, b) for a, b in zip(u.parameters(), m.parameters()))
