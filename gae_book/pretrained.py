@@ -34,9 +34,16 @@ def save_pretrained(model: GenerativeModel, path, *,
     except (ValueError, SyntaxError): ok = False
     if not ok: raise ValueError(f"{type(model).__name__}'s arguments {kwargs!r} are not plain literals: it cannot be shipped")
     sd = model.state_dict()
+    extra, moved = {}, {}
+    for k, v in sd.items():                      # extra state (a dict): its tensors (GAIA's codes) go with the tensors
+        if isinstance(v, torch.Tensor): continue
+        if isinstance(v, dict):
+            v = dict(v)
+            for name, t in v.items():
+                if isinstance(t, torch.Tensor): moved[f'{k}:{name}'] = t; v[name] = {'__tensor__': f'{k}:{name}'}
+        extra[k] = v
     tensors = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone().contiguous()
-               for k, v in sd.items() if isinstance(v, torch.Tensor)}
-    extra = {k: v for k, v in sd.items() if not isinstance(v, torch.Tensor)}
+               for k, v in [*((k, v) for k, v in sd.items() if isinstance(v, torch.Tensor)), *moved.items()]}
     meta = dict(format='gae_book', cls=class_path(type(model)), kwargs=repr(kwargs), extra=json.dumps(extra),
                 dtype='float16' if half else 'float32', info=json.dumps(default(info, {})))
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +82,12 @@ def read_pretrained(path, device=None) -> GenerativeModel:
     try: kwargs = ast.literal_eval(meta['kwargs'])
     except (ValueError, SyntaxError): raise CheckpointError(f"{path}: its arguments {meta['kwargs'][:200]!r} are not plain literals.") from None
     sd = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
-    sd.update(json.loads(meta.get('extra', '{}')))
+    extra = json.loads(meta.get('extra', '{}'))
+    for v in extra.values():                    # tensors of the extra state, stored with the others
+        if isinstance(v, dict):
+            for name, t in v.items():
+                if isinstance(t, dict) and '__tensor__' in t: v[name] = sd.pop(t['__tensor__'])
+    sd.update(extra)
     ck = dict(cls=meta['cls'], kwargs=kwargs, model=sd)
     try: return load_model(ck, device=device)            # vets the class (registered models only) and builds it
     except CheckpointError as e:

@@ -22,7 +22,7 @@ from gae_book.registry import shipped, find_models
 
 N_EVAL, SEED = 1000, 0
 SHIPPED = shipped()   # NAME-mnist -> the registry's entry of every model registered with ship=True
-CHAPTER_SCALE = {'vaegan': 1/4, 'aegan': 1/2}   # chapters that train at a share of the registered budget (02: a quarter, for its five arms; 05: a half)
+CHAPTER_SCALE = {'vaegan': 1/4, 'aegan': 1/2, 'gaia': 1/2}   # chapters that train at a share of the registered budget (02: a quarter, for its five arms; 05 and 06: a half)
 KEYS = ('fd', 'classes', 'rec_label', 'probe', 'interp_fd')
 
 def chapter_run(make, budget_name, data):
