@@ -55,7 +55,7 @@ VARIANTS = {'aegan': 'both sides: G, E, D_x and D_z, image and code cycles',
             'ae': 'G and E with the image cycle alone: an autoencoder with no discriminator (a diagnostic arm)'}
 
 @register('aegan', "AEGAN (Lazarou 2020): G, E, D_x, D_z and both cycles, with the official code's layer norm, noise, smoothed labels and clipping",
-          steps=2000, chapter='05 AEGAN', title='AEGAN', compare=dict(z_dim=16), ship=True)
+          steps=2000, chapter='05 AEGAN', title='AEGAN', compare=dict(z_dim=16))
 class AEGAN(GenerativeModel):
     "AEGAN (Lazarou 2020) with the official code's recipe; `variant` picks the official repository's ablations ('aegan', 'egan', 'aae', 'gan')."
     output = 'tanh'
