@@ -46,7 +46,7 @@ def sample_prior(kind: str, n: int, dim: int = 2, y: torch.Tensor|None = None, k
 
 # %% ../nbs/03_aae.ipynb #62396fba
 @register('aae', 'Adversarial autoencoder (Makhzani et al. 2015), Gaussian prior on a 2-D code', steps=3000,
-          chapter='03 AAE', title='AAE', compare=dict(z_dim=16), ship=True)
+          chapter='03 AAE', title='AAE', compare=dict(z_dim=16))
 class AAE(GenerativeModel):
     "Adversarial autoencoder: reconstruction, plus a discriminator on codes that imposes a prior on q(z)."
     offers = {'sample', 'encode', 'decode', 'reconstruct'}

@@ -26,7 +26,7 @@ def gan_losses(d_real: torch.Tensor, d_rec: torch.Tensor, d_prior: torch.Tensor)
 
 # %% ../nbs/02_vaegan.ipynb #76b4069b
 @register('vaegan', 'VAE-GAN (Larsen et al. 2015): VAE with a discriminator-feature likelihood', steps=6000,
-          chapter='02 VAE-GAN', title='VAE-GAN', compare=dict(z_dim=16), ship=True)
+          chapter='02 VAE-GAN', title='VAE-GAN', compare=dict(z_dim=16))
 class VAEGAN(GenerativeModel):
     "VAE-GAN (Larsen et al. 2015): a VAE whose reconstruction likelihood lives in a discriminator's feature space."
     offers = {'sample', 'encode', 'decode', 'reconstruct'}    # decode: Dec(z) as Bernoulli logits; sample: Dec(z_p)
