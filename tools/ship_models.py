@@ -5,7 +5,7 @@ Each model is rebuilt exactly as its chapter builds it (same class, arguments, s
 chapter 01 are measured on the float32 weights and on the float16 file; float16 ships when the two agree within
 the noise (FD within the real-vs-real floor's sd, label kept and probe within 0.005), float32 otherwise.
 
-    python tools/ship_models.py            # every model registered with ship=True
+    python tools/ship_models.py            # every shipped model (ship=True, or named in registry.SHIPPED_LATER)
     python tools/ship_models.py stylealae-mnist
 """
 import os, sys, tempfile
@@ -21,7 +21,7 @@ from gae_book.pretrained import save_pretrained, read_pretrained, weights_dir
 from gae_book.registry import shipped, find_models
 
 N_EVAL, SEED = 1000, 0
-SHIPPED = shipped()   # NAME-mnist -> the registry's entry of every model registered with ship=True
+SHIPPED = shipped()   # NAME-mnist -> the registry's entry of every shipped model
 CHAPTER_SCALE = {'vaegan': 1/4, 'aegan': 1/2, 'gaia': 1/2}   # chapters that train at a share of the registered budget (02: a quarter, for its five arms; 05 and 06: a half)
 KEYS = ('fd', 'classes', 'rec_label', 'probe', 'interp_fd')
 
@@ -39,8 +39,8 @@ def main(names):
     data = mnist(verbose=False)
     noise = fd_floor(data.train.x, N_EVAL).sd
     for name in names:
-        # a model not yet registered with ship=True can be named: setting the flag edits its module, whose source is part
-        # of the run cache's key, so a new model ships first and gets its flag after
+        # a model not yet shipped can be named; once its file is written, name it in registry.SHIPPED_LATER (not ship=True
+        # in its decorator: that edits its module, whose source is part of the run cache's key, and the chapter would retrain)
         e = SHIPPED[name] if name in SHIPPED else find_models()[name.removesuffix('-mnist')]
         chapter = e.chapter
         model, b = chapter_run(lambda: e.make(data), e.name, data)   # as the chapter builds it: the registered class, its defaults
