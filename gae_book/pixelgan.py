@@ -19,8 +19,8 @@ from .losses import bernoulli_nll, real_loss, fake_loss, r1_penalty
 from .aae import SemiSupervisedAAE
 
 # %% auto #0
-__all__ = ['GatedLayer', 'PixelCNN', 'sample_pixelcnn', 'causality_violations', 'CodeDiscriminator', 'pixelcnn_nll',
-           'PixelGANAutoencoder', 'PixelCNNBaseline', 'make_pixelgan']
+__all__ = ['GatedLayer', 'PixelCNN', 'sample_pixelcnn', 'causality_violations', 'dependency_mask', 'CodeDiscriminator',
+           'pixelcnn_nll', 'FactorisedDecoder', 'PixelGANAutoencoder', 'PixelCNNBaseline', 'make_pixelgan']
 
 # %% ../nbs/04_pixelgan.ipynb #ff68c6b8
 def _gate(t: torch.Tensor) -> torch.Tensor:
@@ -38,15 +38,24 @@ class GatedLayer(nn.Module):
         self.v_to_h = nn.Conv2d(2*ch, 2*ch, 1)
         self.h_out = nn.Conv2d(ch, ch, 1)
 
+    def vertical(self, v, cv=0.):
+        "The vertical stack over the rows of v: its pre-activation (what the next row will see) and its gated output."
+        k = self.k
+        v_pre = self.v(F.pad(v, (k//2, k//2, k//2, 0)))                       # pad left, right, top
+        return v_pre, _gate(v_pre + cv)
+
+    def horizontal(self, h, above, ch=0.):
+        "The horizontal stack over the rows of h, given `above`: v_to_h of the vertical pre-activation one row up."
+        k, W = self.k, h.shape[-1]
+        h_in = F.pad(h, (k//2 + 1, 0, 0, 0))[..., :W + k//2] if self.first else F.pad(h, (k//2, 0, 0, 0))
+        h_new = self.h_out(_gate(self.h(h_in) + above + ch))
+        return h_new if self.first else h + h_new
+
     def forward(self, v, h, cv=0., ch=0.):
         "cv, ch: conditioning added to the vertical and horizontal pre-activations (broadcastable)."
-        k, (H, W) = self.k, v.shape[-2:]
-        v_pre = self.v(F.pad(v, (k//2, k//2, k//2, 0)))                       # pad left, right, top
-        h_in = F.pad(h, (k//2 + 1, 0, 0, 0))[..., :W + k//2] if self.first else F.pad(h, (k//2, 0, 0, 0))
-        down = F.pad(v_pre, (0, 0, 1, 0))[..., :H, :]                          # shift down: rows < i only
-        h_pre = self.h(h_in) + self.v_to_h(down)
-        v_new, h_new = _gate(v_pre + cv), self.h_out(_gate(h_pre + ch))
-        return v_new, (h_new if self.first else h + h_new)
+        v_pre, v_new = self.vertical(v, cv)
+        down = F.pad(v_pre, (0, 0, 1, 0))[..., :v.shape[-2], :]                # shift down: rows < i only
+        return v_new, self.horizontal(h, self.v_to_h(down), ch)
 
 # %% ../nbs/04_pixelgan.ipynb #ecf1be9f
 class PixelCNN(nn.Module):
@@ -90,6 +99,27 @@ class PixelCNN(nn.Module):
         return self.out(h)
 
 # %% ../nbs/04_pixelgan.ipynb #ea53b162
+def _rows(b, r0: int, r1: int):
+    "Rows r0..r1-1 of a spatial bias; a global bias (or none) as it is."
+    return b[..., r0:r1, :] if isinstance(b, torch.Tensor) and b.dim() == 4 and b.shape[-2] > 1 else b
+
+def _from_above(net: PixelCNN, x: torch.Tensor, i: int, biases) -> list:
+    "What every layer's horizontal stack at row i receives from the rows above (they are fixed while row i is drawn)."
+    n, W = x.shape[0], x.shape[-1]
+    if i == 0: return [layer.v_to_h(x.new_zeros(n, 2*layer.h_out.in_channels, 1, W)) for layer in net.layers]
+    r0 = max(0, i + 1 - net.receptive_rows)                  # the rows that row i can see
+    v, out = x[:, :, r0:i], []
+    for layer, (cv, _) in zip(net.layers, biases):
+        v_pre, v = layer.vertical(v, _rows(cv, r0, i))
+        out.append(layer.v_to_h(v_pre[..., -1:, :]))         # row i - 1's pre-activation, passed down to row i
+    return out
+
+def _row_logits(net: PixelCNN, row: torch.Tensor, above: list, biases, i: int) -> torch.Tensor:
+    "Bernoulli logits (n, W) of row i, from the row's own pixels (n, 1, 1, W) and what comes from above."
+    h = row
+    for layer, a, (_, ch) in zip(net.layers, above, biases): h = layer.horizontal(h, a, _rows(ch, i, i + 1))
+    return net.out(h)[:, 0, 0]
+
 @torch.no_grad()
 def sample_pixelcnn(net: PixelCNN, n: int, z=None, size: int|None = None, device=None,
                     generator: torch.Generator|None = None) -> torch.Tensor:
@@ -100,12 +130,10 @@ def sample_pixelcnn(net: PixelCNN, n: int, z=None, size: int|None = None, device
     if biases is None: raise ValueError("this PixelCNN is conditioned: pass codes z")
     x = torch.zeros(n, 1, size, size, device=device)
     for i in range(size):
-        r0 = max(0, i + 1 - net.receptive_rows)                               # the rows that row i can see
-        row_logits = lambda: net(x[:, :, r0:i + 1], biases=biases, row0=r0)[:, 0, -1]   # (n, size)
-        logits = row_logits()
-        for j in range(size):
-            x[:, 0, i, j] = torch.bernoulli(torch.sigmoid(logits[:, j]), generator=generator)*2 - 1
-            if j + 1 < size: logits = row_logits()                             # the next pixel depends on this one
+        above = _from_above(net, x, i, biases)               # the vertical stack runs once per row
+        for j in range(size):                                # per pixel only the row itself: the horizontal stack
+            logits = _row_logits(net, x[:, :, i:i + 1], above, biases, i)[:, j]
+            x[:, 0, i, j] = torch.bernoulli(torch.sigmoid(logits), generator=generator)*2 - 1
     return x
 
 # %% ../nbs/04_pixelgan.ipynb #c537d37d
@@ -119,6 +147,13 @@ def causality_violations(net: PixelCNN, size: int = 12, z=None) -> tuple:
     future = torch.ones(size*size, size*size, dtype=torch.bool).triu()    # input at or after the output in raster order
     bad, seen = int(depends[future].sum()), int(depends[~future].sum())
     return bad, seen
+
+def dependency_mask(net: PixelCNN, i: int, j: int, size: int|None = None, z=None) -> torch.Tensor:
+    "(size, size) booleans: the input pixels that logit (i, j) depends on (its receptive field, by the gradient)."
+    size = default(size, net.size)
+    x = torch.randn(8, 1, size, size, requires_grad=True)     # a batch, so that no dead ReLU hides a dependency
+    g, = torch.autograd.grad(net(x, None if z is None else z.expand(8, -1))[:, 0, i, j].sum(), x)
+    return g.abs().sum((0, 1)) > 0
 
 # %% ../nbs/04_pixelgan.ipynb #89e867b9
 class CodeDiscriminator(nn.Module):
@@ -141,6 +176,22 @@ def pixelcnn_nll(net: PixelCNN, x: torch.Tensor, z=None) -> torch.Tensor:
     "-log p(x | z) per image in nats: a PixelCNN's exact likelihood of binary images x."
     return bernoulli_nll(net(x, z), x)
 
+class FactorisedDecoder(nn.Module):
+    "The decoder without its autoregressive part: a logit for every pixel from the code alone (pixels independent given z)."
+    def __init__(self, *, ch: int = 32, cond_dim: int, size: int = 28):
+        super().__init__()
+        if size % 4: raise ValueError(f"size must be a multiple of 4 (the code's map starts at size/4), got {size}")
+        s = size//4
+        self.size, self.cond, self.receptive_rows = size, 'code', 0
+        self.net = nn.Sequential(nn.Linear(cond_dim, ch*s*s), nn.Unflatten(1, (ch, s, s)), nn.ReLU(),
+                                 nn.ConvTranspose2d(ch, ch, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(ch, ch, 4, 2, 1),
+                                 nn.ReLU(), nn.Conv2d(ch, ch, 1), nn.ReLU(), nn.Conv2d(ch, 1, 1))
+
+    def forward(self, x, z=None):
+        "Bernoulli logits (N,1,H,W) from the codes z; the image x is not read (it only names the size)."
+        if z is None: raise ValueError("the factorised decoder reads only the code: pass codes z")
+        return self.net(z)
+
 class PixelGANAutoencoder(GenerativeModel):
     "PixelGAN autoencoder (Makhzani & Frey 2017): noisy encoder, PixelCNN decoder, adversarial prior on the code."
     @keyword_args
@@ -150,6 +201,7 @@ class PixelGANAutoencoder(GenerativeModel):
                  n_clusters: int = 30,         # K, the size of the categorical code
                  cond: str|None = None,        # override the bias: 'spatial' or 'global'
                  ch: int = 32, layers: int = 4, # PixelCNN width and depth (depth sets the receptive field)
+                 decoder_kind: str = 'pixelcnn', # 'factorised': the same code and game, pixels independent given z (the baseline)
                  noise_dim: int = 16,          # size of the noise the encoder sees beside the image
                  hidden: int = 512,            # width of the encoder's two hidden layers
                  d_hidden: int = 256,          # width of the code discriminator's two hidden layers
@@ -166,12 +218,15 @@ class PixelGANAutoencoder(GenerativeModel):
             raise ValueError(f"cond must be 'spatial' or 'global', got {cond!r} (a PixelCNN without a code is PixelCNNBaseline)")
         C, H, W = image_shape
         if C != 1: raise ValueError("the PixelGAN autoencoder models binary grey-scale images (1 channel)")
+        if decoder_kind not in ('pixelcnn', 'factorised'):
+            raise ValueError(f"decoder_kind must be 'pixelcnn' or 'factorised', got {decoder_kind!r}")
         self.r1_gamma = default(r1_gamma, 0. if prior == 'gaussian' else 10.)
         if self.r1_gamma < 0: raise ValueError(f"r1_gamma must be >= 0, got {self.r1_gamma}")
         if n_labels and prior != 'categorical': raise ValueError("n_labels needs prior='categorical': labels train the categories")
         self.code_dim = z_dim if prior == 'gaussian' else n_clusters
         self.cond = default(cond, 'spatial' if prior == 'gaussian' else 'global')
-        self.decoder = PixelCNN(ch=ch, layers=layers, cond=self.cond, cond_dim=self.code_dim, size=H)
+        self.decoder = (PixelCNN(ch=ch, layers=layers, cond=self.cond, cond_dim=self.code_dim, size=H) if decoder_kind == 'pixelcnn'
+                        else FactorisedDecoder(ch=ch, cond_dim=self.code_dim, size=H))
         self.E = MLP(H*W + noise_dim, hidden, hidden, self.code_dim)
         self.D = CodeDiscriminator(self.code_dim, d_hidden, batch_stats)
         if n_labels:                                     # saved with the checkpoint; -1: not labelled yet
@@ -189,13 +244,14 @@ class PixelGANAutoencoder(GenerativeModel):
         return dict(ae=torch.optim.Adam([*self.E.parameters(), *self.decoder.parameters()], self.lr),
                     d=adv(self.D.parameters()), g=adv(self.E.parameters()), cls=torch.optim.Adam(self.E.parameters(), self.lr))
 
-    def logits(self, x):
-        "E(x, n) with fresh noise n: the Gaussian code, or the categorical code's logits."
-        return self.E(torch.cat([x.flatten(1), torch.randn(len(x), self.noise_dim, device=x.device)], 1))
+    def logits(self, x, noise: bool = True):
+        "E(x, n) with fresh noise n (or n = 0, its mean, with noise=False): the Gaussian code, or the categorical logits."
+        n = torch.randn if noise else torch.zeros
+        return self.E(torch.cat([x.flatten(1), n(len(x), self.noise_dim, device=x.device)], 1))
 
-    def code(self, x):
+    def code(self, x, noise: bool = True):
         "The code of images x: z = E(x, n) (softmax probabilities for the categorical prior)."
-        h = self.logits(x)
+        h = self.logits(x, noise)
         return h if self.prior == 'gaussian' else h.softmax(1)
 
     def sample_prior(self, n: int, y=None):
@@ -252,14 +308,17 @@ def encode(self: PixelGANAutoencoder, x): return self.code(self.check(x))
 def decode(self: PixelGANAutoencoder, z,
            generator: torch.Generator|None = None):   # seeds the pixel-by-pixel draws (None: the global RNG)
     "Codes -> binary images drawn pixel by pixel by the PixelCNN, conditioned on the codes."
-    return sample_pixelcnn(self.decoder, len(z), self.check_codes(z, self.code_dim), generator=generator)
+    z = self.check_codes(z, self.code_dim)
+    if isinstance(self.decoder, FactorisedDecoder):   # every pixel drawn at once, independently given z
+        return torch.bernoulli(torch.sigmoid(self.decoder(None, z)), generator=generator)*2 - 1
+    return sample_pixelcnn(self.decoder, len(z), z, generator=generator)
 
 @patch
 @inference
 def cluster(self: PixelGANAutoencoder, x):
-    "The category of images x (a categorical code only: a Gaussian code has no clusters)."
+    "The category of images x, read with the encoder's noise at its mean (n = 0), so the answer does not change between calls."
     if self.prior != 'categorical': raise ValueError("cluster needs prior='categorical': a Gaussian code has no clusters")
-    return self.code(self.check(x)).argmax(1)
+    return self.code(self.check(x), noise=False).argmax(1)
 
 @patch
 def classify(self: PixelGANAutoencoder, x): return self.cluster(x)
