@@ -168,7 +168,7 @@ def unit_init(m: nn.Module, a: float = 0.2) -> nn.Module:
 @register('alae', 'ALAE (Pidhorskyi et al. 2020), MLP networks: reciprocity in latent space, no pixel loss',
           steps=4000, chapter='07 ALAE', title='ALAE', compare=dict(z_dim=16, w_dim=16), ship=True)
 class ALAE(LatentReciprocity):
-    "ALAE with MLPs (the paper's MNIST model): mapping F, generator G, encoder E and discriminator head D on W."
+    "ALAE with MLPs (the paper's MNIST design, smaller: see the departures table): mapping F, generator G, encoder E and head D on W."
     @keyword_args
     def __init__(self, *, image_shape=(1, 32, 32),
                  z_dim: int = 16,             # size of z ~ N(0, I)
@@ -177,10 +177,14 @@ class ALAE(LatentReciprocity):
                  lr: float = 5e-4, betas=(0.0, 0.99),
                  mapping_lr_mult: float = 0.1, # F learns at lr times this
                  r1_gamma: float = 10.0,      # R1 weight: gamma/2 |grad D(E(x))|^2 on real images
-                 ema: float = 0.995):         # moving average of F and G per step, used by sample/decode (0: none)
+                 ema: float = 0.995,          # moving average of F and G per step, used by sample/decode (0: none)
+                 mapping_layers: int = 3):    # linear layers of F; 0: no mapping network, w = z (needs z_dim == w_dim)
         super().__init__()
+        if mapping_layers < 0: raise ValueError(f"ALAE: mapping_layers must be 0 or more, got {mapping_layers}")
+        if mapping_layers == 0 and z_dim != w_dim:
+            raise ValueError(f"ALAE: without a mapping network w = z, so z_dim ({z_dim}) must equal w_dim ({w_dim})")
         P = math.prod(image_shape)
-        self.F = MLP(z_dim, w_dim, w_dim, w_dim)                                  # three linear layers
+        self.F = MLP(z_dim, *[w_dim]*mapping_layers) if mapping_layers else nn.Identity()   # three linear layers by default
         self.G = nn.Sequential(MLP(w_dim, hidden//2, hidden, P), nn.Unflatten(1, tuple(image_shape)))
         self.E = nn.Sequential(nn.Flatten(), MLP(P, hidden, hidden//2, w_dim))
         self.D = MLP(w_dim, w_dim, w_dim, 1)
