@@ -24,9 +24,9 @@ __all__ = ['VERDICTS', 'DigitClassifier', 'to_classifier_input', 'augment', 'tra
            'linear_probe', 'clustering_error', 'factor_r2', 'untrained', 'pca_codes', 'mmd', 'interpolation',
            'rank_correlation', 'distance_preservation', 'neighbourhood_preservation', 'nearest_label_agreement',
            'path_length', 'Estimate', 'over_seeds', 'bootstrap', 'difference', 'Comparison', 'compare', 'holm',
-           'claims_table', 'detectable_effect', 'redraws', 'fd_floor', 'mmd_test', 'precision_recall', 'memorisation',
-           'fit_clusters', 'cluster_baseline', 'clustering_error_paper', 'evaluate', 'crossfade', 'MetricsTable',
-           'metrics_table', 'SeedsTable', 'seeds_table']
+           'fisher', 'claims_table', 'detectable_effect', 'redraws', 'fd_floor', 'mmd_test', 'precision_recall',
+           'memorisation', 'fit_clusters', 'cluster_baseline', 'clustering_error_paper', 'evaluate', 'crossfade',
+           'MetricsTable', 'metrics_table', 'SeedsTable', 'seeds_table']
 
 # %% ../nbs/01_evaluation.ipynb #78d87eb4
 class DigitClassifier(nn.Module):
@@ -466,6 +466,13 @@ def holm(p_values) -> list:
     adj = np.minimum(1.0, np.maximum.accumulate(p[order]*(len(p) - np.arange(len(p)))))
     out = np.empty_like(adj); out[order] = adj
     return out.tolist()
+
+def fisher(p_values) -> float:
+    "Fisher's method: one p-value from independent tests of the same hypothesis (e.g. one permutation test per seed)."
+    from scipy import stats
+    p = np.asarray(p_values, dtype=float)
+    if len(p) == 0 or ((p <= 0) | (p > 1)).any(): raise ValueError(f"fisher needs p-values in (0, 1], got {p.tolist()}")
+    return float(stats.chi2.sf(-2*np.log(p).sum(), 2*len(p)))
 
 def claims_table(claims: dict) -> str:
     "A chapter's claims (name -> Comparison), Holm-corrected together: a markdown table with effect, interval, p, Holm p, verdict."
