@@ -6,17 +6,18 @@ Docs: https://gae-book.github.io/gae_book/api/live.html.md"""
 
 # %% ../nbs/api/08_live.ipynb #c585c26b
 from __future__ import annotations
-import base64, html, json, uuid
+import base64, copy, html, json, uuid
 from pathlib import Path
 import torch
 from .model import GenerativeModel
 from .widgets import latent_directions, decode_images, png_grid
 from .interpolation import lerp_codes
 from .pretrained import export_onnx
+from .pixelgan import PixelCNN, _from_above, _row_logits
 
 # %% auto #0
-__all__ = ['ORT_VERSION', 'ORT_CDN', 'FROZEN_NOTE', 'LiveDecoder', 'live_decoder', 'widget_snapshot', 'frozen_html',
-           'FrozenWidgets']
+__all__ = ['ORT_VERSION', 'ORT_CDN', 'FROZEN_NOTE', 'uniforms', 'draw_pixelcnn', 'export_pixelcnn', 'LiveDecoder', 'live_decoder',
+           'widget_snapshot', 'frozen_html', 'FrozenWidgets']
 
 # %% ../nbs/api/08_live.ipynb #cff17c5f
 ORT_VERSION = '1.30.0'      # the ONNX Runtime Web release the page loads (and the browser test serves)
@@ -36,6 +37,7 @@ _JS = r'''(function () {
   const $ = sel => root.querySelector(sel);
   const pickA = $('.gae-live-a'), pickB = $('.gae-live-b'), t = $('.gae-live-t');
   const sliders = Array.from(root.querySelectorAll('.gae-live-dir'));
+  const modeBox = $('.gae-live-mode'), seedBox = $('.gae-live-seed'), P = spec.pixelcnn;   // a pixel-by-pixel decoder only
   const canvases = {a: $('.gae-live-img-a'), z: $('.gae-live-img-z'), fade: $('.gae-live-img-fade'), b: $('.gae-live-img-b')};
   function draw(canvas, pixel) {             // pixel(i, c) -> 0..255, i over H*W
     const ctx = canvas.getContext('2d'), im = ctx.createImageData(W, H);
@@ -53,6 +55,36 @@ _JS = r'''(function () {
     root.querySelectorAll('.gae-live-value').forEach(el => { el.textContent = (+el.previousElementSibling.value).toFixed(2); });
   }
   let session = null, busy = false, again = false, asked = null;
+  function uniforms(seed) {                  // xorshift32: the stream gae_book.live.uniforms draws in Python
+    let s = ((seed + 1)*2654435761) >>> 0 || 1;
+    return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s/4294967296; };
+  }
+  async function drawPixels(z) {             // a PixelCNN: the vertical stack once per row, the horizontal stack per pixel
+    const L = P.layers, K = P.channels, R = P.window, HW = H*W, f32 = (a, dims) => new ort.Tensor('float32', a, dims);
+    const c = await session.cond.run({z: f32(z, [1, D])}), cv = c.cv.data, ch = c.ch.data;    // (L, K, H, W) each
+    const x = new Float32Array(HW), u = uniforms(+seedBox.value), likely = modeBox.value === 'likely';
+    for (let i = 0; i < H; i++) {
+      const xw = new Float32Array(R*W), cw = new Float32Array(L*K*R*W), valid = new Float32Array(R);
+      for (let r = 0; r < R; r++) {          // the R rows above row i; rows above the image stay zero and invalid
+        const row = i - R + r; if (row < 0) continue;
+        valid[r] = 1; xw.set(x.subarray(row*W, row*W + W), r*W);
+        for (let l = 0; l < L*K; l++) cw.set(cv.subarray(l*HW + row*W, l*HW + row*W + W), (l*R + r)*W);
+      }
+      const above = (await session.above.run({x: f32(xw, [1, 1, R, W]), cv: f32(cw, [L, K, R, W]), valid: f32(valid, [R])})).above;
+      const hr = new Float32Array(L*K*W);
+      for (let l = 0; l < L*K; l++) hr.set(ch.subarray(l*HW + i*W, l*HW + i*W + W), l*W);
+      const cur = new Float32Array(W), hT = f32(hr, [L, K, 1, W]);
+      for (let j = 0; j < W; j++) {
+        const logit = (await session.row.run({row: f32(cur, [1, 1, 1, W]), above: above, ch: hT})).logits.data[j];
+        const p = 1/(1 + Math.exp(-logit)), v = u();
+        cur[j] = (likely ? p > 0.5 : v < p) ? 1 : -1;
+      }
+      x.set(cur, i*W);
+      status.textContent = `drawing pixel by pixel in your browser: row ${i + 1} of ${H}`;
+      if (again) return null;                // the controls moved: start again from the new code
+    }
+    return x;
+  }
   async function update() {
     if (!session) return;
     if (busy) { again = true; return; }
@@ -60,21 +92,22 @@ _JS = r'''(function () {
     const start = asked === null ? performance.now() : asked; asked = null;
     try {
       const z = code(), s = +t.value, A = images[+pickA.value], B = images[+pickB.value];
-      const out = await session.run({z: new ort.Tensor('float32', z, [1, D])});
-      const x = out.image.data;
+      const x = P ? await drawPixels(z) : (await session.run({z: new ort.Tensor('float32', z, [1, D])})).image.data;
+      if (x !== null) {
       draw(canvases.z, (i, c) => Math.round((Math.min(1, Math.max(-1, x[c*H*W + i])) + 1)*127.5));
       draw(canvases.a, (i, c) => A[c*H*W + i]);
       draw(canvases.b, (i, c) => B[c*H*W + i]);
       draw(canvases.fade, (i, c) => Math.round((1 - s)*A[c*H*W + i] + s*B[c*H*W + i]));
       state.code = Array.from(z); state.draws += 1; state.lastMs = performance.now() - start;
       if (state.firstMs === null) state.firstMs = performance.now() - t0; else state.updates.push(state.lastMs);
-      status.textContent = `decoded in your browser by ONNX Runtime Web: first image ${Math.round(state.firstMs)} ms after the page asked, this update ${state.lastMs.toFixed(1)} ms`;
+      status.textContent = `${P ? 'drawn pixel by pixel' : 'decoded'} in your browser by ONNX Runtime Web: first image ${Math.round(state.firstMs)} ms after the page asked, this update ${state.lastMs.toFixed(1)} ms`;
+      }
     } catch (e) { state.error = String(e); status.textContent = 'the live decoder stopped: ' + e; }
     busy = false;
     if (again) { again = false; update(); }
   }
   function changed() { asked = performance.now(); readouts(); update(); }
-  [pickA, pickB, t, ...sliders].forEach(el => el.addEventListener('input', changed));
+  [pickA, pickB, t, ...sliders, ...(P ? [modeBox, seedBox] : [])].forEach(el => el.addEventListener('input', changed));
   $('.gae-live-reset').addEventListener('click', () => { sliders.forEach(el => { el.value = 0; }); t.value = 0; changed(); });
   function runtime() {
     if (window.ort) return Promise.resolve(window.ort);
@@ -90,7 +123,9 @@ _JS = r'''(function () {
   status.textContent = 'loading the decoder (' + spec.mb + ' MB) and ONNX Runtime Web ...';
   runtime().then(ort => {
     ort.env.wasm.wasmPaths = spec.ort; ort.env.wasm.numThreads = 1;
-    return ort.InferenceSession.create(spec.model, {executionProviders: ['wasm']});
+    const open = f => ort.InferenceSession.create(f, {executionProviders: ['wasm']});
+    if (!P) return open(spec.model);
+    return Promise.all([open(P.cond), open(P.above), open(P.row)]).then(([cond, above, row]) => ({cond, above, row}));
   }).then(s => {
     session = s; state.ready = true;
     $('.gae-live-panel').hidden = false; $('.gae-live-static').hidden = true;
@@ -127,13 +162,99 @@ def _export(model, path: Path) -> Path:
     else: tmp.replace(path)
     return path
 
+# %% ../nbs/api/08_live.ipynb #1447c302
+def uniforms(seed: int, n: int) -> torch.Tensor:
+    "The n uniform draws in [0, 1) the live page uses for `seed` (xorshift32; float64), in the order it draws the pixels."
+    s, out, mask = ((seed + 1)*2654435761) % 2**32 or 1, [], 0xFFFFFFFF
+    for _ in range(n):
+        s ^= (s << 13) & mask; s ^= s >> 17; s ^= (s << 5) & mask
+        out.append(s/4294967296)
+    return torch.tensor(out, dtype=torch.float64)
+
+def _pixelcnn(model) -> PixelCNN|None:
+    "The conditioned PixelCNN that decodes `model`'s codes, or None for a decoder of the form code in, image out."
+    net = getattr(model, 'decoder', None)
+    return net if isinstance(net, PixelCNN) and net.cond != 'none' else None
+
+@torch.no_grad()
+def draw_pixelcnn(model,                      # a model whose decoder is a conditioned PixelCNN (the PixelGAN autoencoder)
+                  z: torch.Tensor,            # one code (d,) or (1, d)
+                  seed: int = 0,              # the draws: `uniforms(seed)`, one per pixel in reading order
+                  likely: bool = False) -> torch.Tensor:   # True: the most likely pixel at each step, no draw
+    "The binary image (1, 1, H, W) in {-1, 1} the live page draws for code z: chapter 04's row-by-row sampler, with the page's random numbers."
+    net = _pixelcnn(model)
+    if net is None: raise ValueError(f"draw_pixelcnn needs a model whose decoder is a conditioned PixelCNN, got {type(model).__name__}")
+    z = z.reshape(1, -1).float().to(next(net.parameters()).device)
+    H = W = net.size
+    biases, u = net.condition(z), uniforms(seed, H*W).view(H, W)
+    x = torch.zeros(1, 1, H, W, device=z.device)
+    for i in range(H):
+        above = _from_above(net, x, i, biases)
+        for j in range(W):
+            p = torch.sigmoid(_row_logits(net, x[:, :, i:i + 1], above, biases, i)[0, j].double().cpu())
+            x[0, 0, i, j] = 1. if (p > 0.5 if likely else u[i, j] < p) else -1.
+    return x.cpu()
+
+class _Cond(torch.nn.Module):
+    "code (1, d) -> the per-layer biases of every position: cv and ch, (layers, 2*ch, H, W) each."
+    def __init__(self, net): super().__init__(); object.__setattr__(self, 'net', net)
+    def forward(self, z):
+        H = W = self.net.size
+        b = self.net.condition(z)
+        return (torch.cat([v.expand(1, -1, H, W) for v, _ in b]), torch.cat([h.expand(1, -1, H, W) for _, h in b]))
+
+class _Above(torch.nn.Module):
+    "The vertical stack over a window of rows (rows above the image zero, masked by `valid`) -> what row i receives from above."
+    def __init__(self, net): super().__init__(); object.__setattr__(self, 'net', net)
+    def forward(self, x, cv, valid):
+        m, v, out = valid.view(1, 1, -1, 1), x, []
+        for l, layer in enumerate(self.net.layers):
+            v_pre, v = layer.vertical(v, cv[l:l + 1])
+            v = v*m                                           # rows above the image: zero, as the sampler's padding
+            out.append(layer.v_to_h(v_pre[..., -1:, :]*m[..., -1:, :]))
+        return torch.cat(out)
+
+class _Row(torch.nn.Module):
+    "The horizontal stack along one row, given what comes from above -> the row's logits (1, W)."
+    def __init__(self, net): super().__init__(); object.__setattr__(self, 'net', net)
+    def forward(self, row, above, ch):
+        h = row
+        for l, layer in enumerate(self.net.layers): h = layer.horizontal(h, above[l:l + 1], ch[l:l + 1])
+        return self.net.out(h)[:, 0, 0]
+
+def export_pixelcnn(model, folder, name: str, opset: int = 17) -> dict:
+    "Write the three graphs the live page runs for a PixelCNN decoder (`{name}-cond/-above/-row.onnx` in `folder`); their paths and sizes."
+    import warnings
+    net = _pixelcnn(model)
+    if net is None: raise ValueError(f"export_pixelcnn needs a model whose decoder is a conditioned PixelCNN, got {type(model).__name__}")
+    net = copy.deepcopy(net).cpu().eval().requires_grad_(False)
+    L, K, R, H = len(net.layers), 2*net.layers[0].h_out.in_channels, net.receptive_rows - 1, net.size
+    d = model.code_dim
+    graphs = {'cond': (_Cond(net), (torch.zeros(1, d),), ['z'], ['cv', 'ch']),
+              'above': (_Above(net), (torch.zeros(1, 1, R, H), torch.zeros(L, K, R, H), torch.ones(R)), ['x', 'cv', 'valid'], ['above']),
+              'row': (_Row(net), (torch.zeros(1, 1, 1, H), torch.zeros(L, K, 1, H), torch.zeros(L, K, 1, H)), ['row', 'above', 'ch'], ['logits'])}
+    paths = {}
+    for part, (mod, args, ins, outs) in graphs.items():
+        path = Path(folder)/f'{name}-{part}.onnx'
+        tmp = path.with_name(path.name + '.new'); tmp.parent.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', message='.*legacy TorchScript-based ONNX export.*')
+            warnings.filterwarnings('ignore', message='.*Constant folding.*')   # slices of the biases: folded at run time instead
+            torch.onnx.export(mod, args, str(tmp), input_names=ins, output_names=outs, opset_version=opset, dynamo=False)
+        if path.exists() and path.read_bytes() == tmp.read_bytes(): tmp.unlink()   # unchanged: leave the site's file as it was
+        else: tmp.replace(path)
+        paths[part] = path
+    return dict(paths=paths, layers=L, channels=K, window=R, mb=round(sum(p.stat().st_size for p in paths.values())/2**20, 2))
+
+
 # %% ../nbs/api/08_live.ipynb #20b6e8df
 class LiveDecoder:
     "A decoder that runs in the reader's browser: the widget's HTML (shown by Jupyter and on the site) and its ONNX file."
     def __init__(self, html: str, path: Path, spec: dict): self.html, self.path, self.spec = html, path, spec
     def _repr_html_(self) -> str: return self.html
     def __repr__(self):
-        return (f"LiveDecoder({self.spec['name']!r}: {self.path} ({self.spec['mb']} MB), codes of {self.spec['dim']}, "
+        where = (str(self.path).replace('-cond.onnx', '-{cond,above,row}.onnx') if self.spec.get('pixelcnn') else self.path)
+        return (f"LiveDecoder({self.spec['name']!r}: {where} ({self.spec['mb']} MB), codes of {self.spec['dim']}, "
                 f"{len(self.spec['steps'])} sliders, {len(self.spec['codes'])} images to pick from)")
 
 @torch.no_grad()
@@ -146,7 +267,7 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
                  pool: int = 12,           # images offered as A and B
                  zoom: int = 4,            # on-screen enlargement
                  steps: int = 9) -> LiveDecoder:   # images in the static figure's path
-    "Latent sliders and interpolation that run in the browser: `model`'s decoder as ONNX, driven by HTML sliders."
+    "Latent sliders and interpolation that run in the browser: `model`'s decoder as ONNX, driven by HTML sliders (a PixelCNN decoder draws pixel by pixel)."
     if x.dim() != 4 or tuple(x.shape[1:]) != tuple(model.image_shape):
         raise ValueError(f"x must be images of shape (N, {', '.join(map(str, model.image_shape))}) for this model, "
                          f"got {tuple(x.shape)}")
@@ -154,24 +275,38 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
     if not name.replace('-', '').replace('_', '').isalnum():
         raise ValueError(f"name {name!r}: use letters, digits, '-' and '_' only (it becomes a file name and a URL)")
     model = model.eval()
-    codes = torch.cat([model.encode(b.to(model.device)).float().cpu() for b in x.split(256)])
+    pixels = _pixelcnn(model) is not None            # a decoder that draws pixel by pixel (chapter 04): three graphs
+    enc = (lambda b: model.code(b, noise=False)) if pixels else model.encode    # a noisy encoder at its mean noise
+    codes = torch.cat([enc(b.to(model.device)).float().cpu() for b in x.split(256)])
     mean, dirs, sd = latent_directions(codes, k)
-    path = _export(model, Path(folder)/f'{name}.onnx')
+    if pixels:
+        g = export_pixelcnn(model, folder, name)
+        path, mb = g['paths']['cond'], g['mb']
+        graphs = dict(cond=f'{folder}/{name}-cond.onnx', above=f'{folder}/{name}-above.onnx', row=f'{folder}/{name}-row.onnx',
+                      layers=g['layers'], channels=g['channels'], window=g['window'])
+    else:
+        path = _export(model, Path(folder)/f'{name}.onnx')
+        mb, graphs = round(path.stat().st_size/2**20, 2), None
     pool = min(pool, len(x))
     C, H, W = model.image_shape
     spec = dict(name=name, model=f'{folder}/{name}.onnx', ort=ORT_CDN, shape=[C, H, W], dim=codes.shape[1],
-                mb=round(path.stat().st_size/2**20, 2), span=span,
+                mb=mb, span=span, pixelcnn=graphs,
                 codes=[[round(float(v), 6) for v in c] for c in codes[:pool]],
                 steps=[[round(float(v), 6) for v in sd[i]*dirs[i]] for i in range(len(dirs))],
                 images=[_uint8_b64(x[i].cpu()) for i in range(pool)])
     path_codes = lerp_codes(codes[:1], codes[1:2], steps)[0]
-    still = _png_b64(decode_images(model.decode, path_codes.to(model.device)), nrow=steps, zoom=3)
+    drawn = (torch.cat([draw_pixelcnn(model, c, seed=0) for c in path_codes]) if pixels
+             else decode_images(model.decode, path_codes.to(model.device)))
+    still = _png_b64(drawn, nrow=steps, zoom=3)
     uid = f'gae-live-{name}-{uuid.uuid4().hex[:6]}'
     opts = ''.join(f'<option value="{i}">image {i + 1}</option>' for i in range(pool))
     canvas = lambda cls, label: (f'<div class="gae-live-figure"><canvas class="{cls}" width="{W}" height="{H}" '
                                  f'style="width:{W*zoom}px;height:{H*zoom}px"></canvas><br>{label}</div>')
     dirs_html = ''.join(f'<label>direction {i + 1} <input class="gae-live-dir" type="range" min="{-span}" max="{span}" '
                         f'step="0.1" value="0"><span class="gae-live-value"></span></label>' for i in range(len(dirs)))
+    pixel_html = ('<label>pixels <select class="gae-live-mode"><option value="draw">drawn at random</option>'
+                  '<option value="likely">most likely</option></select> &nbsp; draw <input class="gae-live-seed" type="number" '
+                  'min="0" max="9999" step="1" value="0" style="width:4.5em"></label>') if pixels else ''
     page = f"""{_CSS}
 <div class="gae-live" id="{uid}">
 <div class="gae-live-static"><img alt="decoded codes on the straight line from image 1 to image 2" src="data:image/png;base64,{still}"><br>
@@ -181,8 +316,8 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
 <label>image A <select class="gae-live-a">{opts}</select> &nbsp; image B <select class="gae-live-b">{opts.replace('value="1"', 'value="1" selected')}</select></label>
 <label>t (A to B) <input class="gae-live-t" type="range" min="0" max="1" step="0.05" value="0"><span class="gae-live-value"></span></label>
 {dirs_html}
-<button class="gae-live-reset" type="button">reset</button></div>
-<div class="gae-live-images">{canvas('gae-live-img-a', 'A')}{canvas('gae-live-img-z', 'decoded code')}{canvas('gae-live-img-fade', 'pixel cross-fade')}{canvas('gae-live-img-b', 'B')}</div>
+{pixel_html}<button class="gae-live-reset" type="button">reset</button></div>
+<div class="gae-live-images">{canvas('gae-live-img-a', 'A')}{canvas('gae-live-img-z', 'drawn from the code' if pixels else 'decoded code')}{canvas('gae-live-img-fade', 'pixel cross-fade')}{canvas('gae-live-img-b', 'B')}</div>
 </div></div>
 <p class="gae-live-status">The live version of this figure needs JavaScript.</p>
 <script type="application/json" class="gae-live-spec">{json.dumps(spec)}</script>

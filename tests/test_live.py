@@ -47,9 +47,12 @@ def _model(name: str):
 
 
 def expected(name: str, code: list) -> np.ndarray:
-    "The grey levels PyTorch draws for `code` with the shipped model `name` (its noise fixed as in the export)."
+    """The grey levels PyTorch draws for `code` with the shipped model `name` (its noise fixed as in the export; a PixelCNN's
+    pixels drawn with the page's random numbers, draw 0, as the page starts)."""
     from gae_book.pretrained import fixed_decode
-    with torch.no_grad(): x = fixed_decode(_model(name), torch.tensor([code], dtype=torch.float32)).clamp(-1, 1)
+    from gae_book.live import _pixelcnn, draw_pixelcnn
+    m, z = _model(name), torch.tensor([code], dtype=torch.float32)
+    with torch.no_grad(): x = (draw_pixelcnn(m, z, seed=0) if _pixelcnn(m) is not None else fixed_decode(m, z)).clamp(-1, 1)
     return ((x[0, 0] + 1)*127.5).round().numpy().astype(int).ravel()
 
 
@@ -75,7 +78,9 @@ def test_a_slider_redraws_and_matches_pytorch(report):
         assert np.abs(grey(w['moves'][0]) - grey(w['first'])).max() > 20, 'moving a slider changes the digit'
         for s in states:
             diff = np.abs(grey(s) - expected(name, s['code']))
-            assert diff.max() <= 1, f'{name}: browser and PyTorch differ by {diff.max()} grey levels'
+            if name.startswith('pixelgan'):     # binary pixels drawn one after another: a float rounding could flip one draw
+                assert (diff > 1).mean() <= 0.01, f'{name}: {(diff > 1).mean():.1%} of the pixels differ from PyTorch\'s draw'
+            else: assert diff.max() <= 1, f'{name}: browser and PyTorch differ by {diff.max()} grey levels'
         times = [*w['halfway']['updates']]
         print(f"{name}: first image {w['first']['firstMs']:.0f} ms after the page asked; per update median "
-              f"{np.median(times):.1f} ms (n = {len(times)}); decoder {(NBS/'live'/f'{name}.onnx').stat().st_size/2**20:.2f} MB")
+              f"{np.median(times):.1f} ms (n = {len(times)}); decoder {sum(f.stat().st_size for f in (NBS/'live').glob(f'{name}*.onnx'))/2**20:.2f} MB")
