@@ -1,4 +1,4 @@
-"""Every architecture of the book trained on the same offline MNIST split with codes of the same size, three seeds each, compared at equal training steps and at equal compute (floating-point operations) over several budgets, and measured at one sample size beside the noise floors and trivial baselines; which model for which job, ranked only where the difference is outside the noise; and `gae-book bench`, the training-speed and FLOP benchmark.
+"""Every architecture of the book trained on the same offline MNIST split with codes of the same size, five seeds each where a step is cheap and three otherwise, compared at equal training steps and at equal compute (floating-point operations) over several budgets, and measured at one sample size beside the noise floors and trivial baselines; which model for which job, ranked only where a difference survives Holm's correction over the chapter's tests; how much compute each model needs to reach a fixed level; and `gae-book bench`, the training-speed and FLOP benchmark.
 
 Docs: https://gae-book.github.io/gae_book/comparison.html.md"""
 
