@@ -154,13 +154,18 @@ def _uint8_b64(x: torch.Tensor) -> str:
     "One image in [-1, 1] as base64 of its bytes 0..255 (channels first), as the page draws it."
     return base64.b64encode(((x.float().clamp(-1, 1) + 1)*127.5).round().to(torch.uint8).numpy().tobytes()).decode()
 
-def _export(model, path: Path) -> Path:
-    "Export the decoder; rewrite the file only when its bytes change (re-running a notebook leaves the site's resource as it was)."
+def _write_if_changed(path: Path, write) -> Path:
+    "`write(tmp)` a file beside `path`, then replace `path` only when the bytes differ (re-running a notebook leaves the site's resource as it was)."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + '.new')
-    export_onnx(model, tmp)
+    write(tmp)
     if path.exists() and path.read_bytes() == tmp.read_bytes(): tmp.unlink()
     else: tmp.replace(path)
     return path
+
+def _export(model, path: Path) -> Path:
+    "Export the decoder to `path`, rewritten only when its bytes change."
+    return _write_if_changed(path, lambda tmp: export_onnx(model, tmp))
 
 # %% ../nbs/api/08_live.ipynb #1447c302
 def uniforms(seed: int, n: int) -> torch.Tensor:
@@ -233,17 +238,14 @@ def export_pixelcnn(model, folder, name: str, opset: int = 17) -> dict:
     graphs = {'cond': (_Cond(net), (torch.zeros(1, d),), ['z'], ['cv', 'ch']),
               'above': (_Above(net), (torch.zeros(1, 1, R, H), torch.zeros(L, K, R, H), torch.ones(R)), ['x', 'cv', 'valid'], ['above']),
               'row': (_Row(net), (torch.zeros(1, 1, 1, H), torch.zeros(L, K, 1, H), torch.zeros(L, K, 1, H)), ['row', 'above', 'ch'], ['logits'])}
-    paths = {}
-    for part, (mod, args, ins, outs) in graphs.items():
-        path = Path(folder)/f'{name}-{part}.onnx'
-        tmp = path.with_name(path.name + '.new'); tmp.parent.mkdir(parents=True, exist_ok=True)
-        with warnings.catch_warnings():
-            warnings.filterwarnings('ignore', message='.*legacy TorchScript-based ONNX export.*')
-            warnings.filterwarnings('ignore', message='.*Constant folding.*')   # slices of the biases: folded at run time instead
-            torch.onnx.export(mod, args, str(tmp), input_names=ins, output_names=outs, opset_version=opset, dynamo=False)
-        if path.exists() and path.read_bytes() == tmp.read_bytes(): tmp.unlink()   # unchanged: leave the site's file as it was
-        else: tmp.replace(path)
-        paths[part] = path
+    def write(mod, args, ins, outs):
+        def go(tmp):
+            with warnings.catch_warnings():
+                warnings.filterwarnings('ignore', message='.*legacy TorchScript-based ONNX export.*')
+                warnings.filterwarnings('ignore', message='.*Constant folding.*')   # slices of the biases: folded at run time instead
+                torch.onnx.export(mod, args, str(tmp), input_names=ins, output_names=outs, opset_version=opset, dynamo=False)
+        return go
+    paths = {part: _write_if_changed(Path(folder)/f'{name}-{part}.onnx', write(*g)) for part, g in graphs.items()}
     return dict(paths=paths, layers=L, channels=K, window=R, mb=round(sum(p.stat().st_size for p in paths.values())/2**20, 2))
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from .core import exists, default, Budget, budget
 
 # %% auto #0
-__all__ = ['MODELS', 'CHAPTERS', 'SHIPPED_LATER', 'ModelEntry', 'register', 'registered_classes', 'find_models', 'compared',
-           'shipped', 'model_budget']
+__all__ = ['MODELS', 'CHAPTERS', 'SHIPPED_LATER', 'ModelEntry', 'register', 'registered_classes', 'find_models', 'own_data',
+           'compared', 'shipped', 'model_budget']
 
 # %% ../nbs/api/14_registry.ipynb #90a8c3d1
 @dataclass
@@ -76,6 +76,11 @@ def find_models() -> dict:
     rank = {m: i for i, m in enumerate(CHAPTERS)}
     book = sorted(MODELS.values(), key=lambda e: rank.get(getattr(e.cls, '__module__', '').rpartition('.')[2], len(rank)))
     return {e.name: e for e in book}      # sorted is stable: a module's models stay in the order they were registered
+
+def own_data(e: ModelEntry, verbose: bool = False):
+    "The data model entry `e` trains on by default: its own (PixelGAN: binarised digits), else the book's MNIST."
+    from gae_book.data import mnist
+    return e.data(verbose=verbose) if exists(e.data) else mnist(verbose=verbose)
 
 def compared() -> dict:
     "Title -> entry of every model chapter 90 compares side by side (registered with `compare=`), in book order."

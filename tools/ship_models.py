@@ -14,11 +14,10 @@ os.environ.setdefault('GAE_BOOK_OFFLINE', '1')
 os.environ.setdefault('GAE_BOOK_RUNS', str(Path(__file__).resolve().parents[1]/'nbs'/'runs'))
 import torch
 from gae_book.core import seed_everything
-from gae_book.data import mnist
 from gae_book.train import model_budget, auto_run_dir, load_model
 from gae_book.metrics import evaluate, fd_floor
 from gae_book.pretrained import save_pretrained, read_pretrained, weights_dir
-from gae_book.registry import shipped, find_models
+from gae_book.registry import shipped, find_models, own_data
 
 N_EVAL, SEED = 1000, 0
 SHIPPED = shipped()   # NAME-mnist -> the registry's entry of every shipped model
@@ -37,13 +36,12 @@ def chapter_run(make, budget_name, data):
     return load_model(run/'checkpoint.pt'), b
 
 def main(names):
-    digits = mnist(verbose=False)
     for name in names:
         # a model not yet shipped can be named; once its file is written, name it in registry.SHIPPED_LATER (not ship=True
         # in its decorator: that edits its module, whose source is part of the run cache's key, and the chapter would retrain)
         e = SHIPPED[name] if name in SHIPPED else find_models()[name.removesuffix('-mnist')]
         chapter = e.chapter
-        data = e.data(verbose=False) if e.data is not None else digits     # PixelGAN: its binarised digits, as its chapter
+        data = own_data(e)           # PixelGAN: its binarised digits, as its chapter
         noise = fd_floor(data.train.x, N_EVAL).sd
         slow = SLOW.get(e.name, ())
         model, b = chapter_run(lambda: e.make(data), e.name, data)   # as the chapter builds it: the registered class, its defaults
