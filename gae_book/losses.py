@@ -1,4 +1,4 @@
-"""Each loss of the book written once, under its equation: the GAN losses, R1, the Gaussian KL and the reparameterisation, the Bernoulli likelihood.
+"""Each loss of the book written once, under its equation: the GAN losses (and their hinge form), R1, the Gaussian KL and the reparameterisation, the Bernoulli likelihood.
 
 Docs: https://gae-book.github.io/gae_book/api/losses.html.md"""
 
@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['real_loss', 'fake_loss', 'gan_d_loss', 'gan_g_loss', 'label_loss', 'r1_penalty', 'reparameterise', 'gaussian_kl',
-           'bernoulli_nll']
+__all__ = ['real_loss', 'fake_loss', 'gan_d_loss', 'gan_g_loss', 'label_loss', 'hinge_d_loss', 'hinge_g_loss', 'r1_penalty',
+           'reparameterise', 'gaussian_kl', 'bernoulli_nll']
 
 # %% ../nbs/api/09_losses.ipynb #1c295c04
 def real_loss(logits: torch.Tensor) -> torch.Tensor:
@@ -37,6 +37,15 @@ def gan_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 def label_loss(logits: torch.Tensor, target: float) -> torch.Tensor:
     r"Binary cross-entropy $-t\log\sigma(\ell) - (1 - t)\log(1 - \sigma(\ell))$ against a constant label $t$, averaged."
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
+
+# %% ../nbs/api/09_losses.ipynb #4f6e8e08
+def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    r"Hinge discriminator loss $\tfrac12\mathbb E[\max(0, 1 - \ell(x))] + \tfrac12\mathbb E[\max(0, 1 + \ell(\tilde x))]$, over every logit."
+    return 0.5*(F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean())
+
+def hinge_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    r"Hinge generator loss $-\mathbb E[\ell(\tilde x)]$, over every logit."
+    return -fake_logits.mean()
 
 # %% ../nbs/api/09_losses.ipynb #1e492d2b
 def r1_penalty(real_logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -68,7 +68,7 @@ def registered_classes() -> set:
     "The classes of every registered model: what `load_model` may build from a checkpoint."
     return {e.cls for e in find_models().values() if exists(e.cls)}
 
-CHAPTERS = ('foundations', 'vaegan', 'aae', 'pixelgan', 'aegan', 'gaia', 'alae')   # the modules that register models, in book order
+CHAPTERS = ('foundations', 'vaegan', 'aae', 'pixelgan', 'aegan', 'gaia', 'alae', 'descendants')   # the modules that register models, in book order
 
 def find_models() -> dict:
     "Import the chapters' model modules (`CHAPTERS`: each registers its models) and return the registry, in book order."
