@@ -163,6 +163,12 @@ def reconstruct_cmd(a) -> int:
     seed_everything(a.seed)
     out = save_grid(torch.cat([x, model.reconstruct(x)]).cpu(), a.out or folder/'reconstructions.png', nrow=len(x))
     print(f"{type(model).__name__}: wrote {len(x)} held-out images (top) and their reconstructions (bottom) to {out}")
+    if a.codes:                                         # the codes themselves, e.g. a spatial latent for a second stage
+        if 'encode' not in capabilities(model): raise UsageError(f"{type(model).__name__} has no encoder: --codes needs one.")
+        z = model.encode(x).cpu()
+        Path(a.codes).parent.mkdir(parents=True, exist_ok=True); torch.save(z, a.codes)
+        print(f"{type(model).__name__}: wrote their codes, a {z.dtype} tensor of shape {tuple(z.shape)}, to {a.codes} "
+              f"(torch.load it; model.decode(codes) draws the images again)")
     return 0
 
 # %% ../nbs/api/05_cli.ipynb #7202f995
@@ -216,6 +222,7 @@ def parser() -> argparse.ArgumentParser:
         else:
             c.add_argument('--data', nargs='+', default=['mnist'], metavar='KIND', help='mnist (default), shapes, or folder PATH')
             c.add_argument('--offline', action='store_true', help='never download')
+            c.add_argument('--codes', default=None, metavar='FILE.pt', help="also save the images' codes (model.encode) to this file")
         c.set_defaults(func=fn)
     l = sub.add_parser('list', help='list the models')
     l.set_defaults(func=list_cmd)

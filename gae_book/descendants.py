@@ -78,7 +78,7 @@ def perceptual_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     pixel's channel vector, $\hat f_l$, and add $\frac{1}{H_l W_l}\sum_{h,w}\lVert\hat f_l(x)_{hw} - \hat f_l(y)_{hw}\rVert^2$
     (no learned per-channel weights; the 64-d layer the FD reads is left out)."""
     net = _frozen_classifier(str(x.device)).body
-    a, b = to_classifier_input(x), to_classifier_input(y)
+    a, b = to_classifier_input(x, check=False), to_classifier_input(y, check=False)   # raw decoder outputs may leave [-1, 1]
     d = x.new_zeros(len(x))
     for i, layer in enumerate(net[:6]):          # conv, relu, pool, conv, relu, pool: the two stages are read after their ReLUs
         a, b = layer(a), layer(b)
@@ -99,7 +99,9 @@ def adaptive_weight(rec_loss: torch.Tensor, g_loss: torch.Tensor, last: torch.Te
 class FirstStage(GenerativeModel):
     """What the KL autoencoder and VQGAN share: a spatial encoder and decoder, a pixel + perceptual reconstruction loss, and
     a patch discriminator whose hinge loss joins the decoder's after `disc_start` steps, weighted adaptively or by a fixed number."""
-    output = 'tanh'
+    def generate(self, z):
+        "G's raw output, as the official decoders give it: no tanh (a saturated tanh stops L1's gradient); `decode` clamps to [-1, 1]."
+        return self.G(z)
 
     def _build_first_stage(self, code_ch: int, enc_ch: int):
         C, S, _ = self.image_shape
@@ -182,6 +184,8 @@ class KLAutoencoder(FirstStage):
         return self.E(x).chunk(2, dim=1)
     @inference
     def encode(self, x): return self.posterior(self.check(x))[0]     # the posterior's mean, as a code to store
+    @inference
+    def decode(self, z): return self.generate(self.check_codes(z)).clamp(-1, 1)
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor|None = None) -> dict:
         mu, logvar = self.posterior(x)
@@ -329,11 +333,10 @@ class VQGAN(FirstStage):
 
     @inference
     def encode(self, x): return self.Q(self.E(self.check(x)))[1]
-    def generate(self, q): return torch.tanh(self.G(q))                     # from a quantised map
     @inference
-    def decode(self, z): return self.generate(self.Q.lookup(self.check_codes(z)))
+    def decode(self, z): return self.generate(self.Q.lookup(self.check_codes(z))).clamp(-1, 1)
     @inference
-    def reconstruct(self, x): return self.generate(self.Q(self.E(self.check(x)))[0])
+    def reconstruct(self, x): return self.generate(self.Q(self.E(self.check(x)))[0]).clamp(-1, 1)
 
     def sample_prior(self, n: int, temperature: float = 1.0) -> torch.Tensor:
         "n grids of indices drawn from the transformer prior (an untrained prior draws near-uniform noise)."

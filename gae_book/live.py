@@ -279,7 +279,10 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
     model = model.eval()
     pixels = _pixelcnn(model) is not None            # a decoder that draws pixel by pixel (chapter 04): three graphs
     enc = (lambda b: model.code(b, noise=False)) if pixels else model.encode    # a noisy encoder at its mean noise
-    codes = torch.cat([enc(b.to(model.device)).float().cpu() for b in x.split(256)])
+    if getattr(model, 'discrete', False):
+        raise ValueError(f"{type(model).__name__} has discrete codes (codebook indices): sliders need continuous codes")
+    codes = torch.cat([enc(b.to(model.device)).float().cpu() for b in x.split(256)]).flatten(1)   # a spatial code, flat
+    flat_decode = lambda z: model.decode(z.view(len(z), *model.code_shape)) if len(model.code_shape) > 1 else model.decode(z)
     mean, dirs, sd = latent_directions(codes, k)
     if pixels:
         g = export_pixelcnn(model, folder, name)
@@ -298,7 +301,7 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
                 images=[_uint8_b64(x[i].cpu()) for i in range(pool)])
     path_codes = lerp_codes(codes[:1], codes[1:2], steps)[0]
     drawn = (torch.cat([draw_pixelcnn(model, c, seed=0) for c in path_codes]) if pixels
-             else decode_images(model.decode, path_codes.to(model.device)))
+             else decode_images(flat_decode, path_codes.to(model.device)))
     still = _png_b64(drawn, nrow=steps, zoom=3)
     uid = f'gae-live-{name}-{uuid.uuid4().hex[:6]}'
     opts = ''.join(f'<option value="{i}">image {i + 1}</option>' for i in range(pool))

@@ -42,9 +42,10 @@ class DigitClassifier(nn.Module):
     def features(self, x): return self.body(x)
     def forward(self, x): return self.head(self.body(x))
 
-def to_classifier_input(x: torch.Tensor) -> torch.Tensor:
+def to_classifier_input(x: torch.Tensor,
+                        check: bool = True) -> torch.Tensor:   # False inside a training step: no range check (raw decoder outputs), no sync
     "Images in [-1,1] of any size/channels -> (N,1,28,28): 32x32 cropped (MNIST padding), others resized, RGB averaged."
-    check_images(x)
+    if check: check_images(x)
     if x.shape[1] == 3: x = x.mean(1, keepdim=True)
     elif x.shape[1] != 1: raise ValueError(f"the digit classifier reads 1- or 3-channel images, got {x.shape[1]} channels")
     H, W = x.shape[-2:]

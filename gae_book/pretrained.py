@@ -136,12 +136,13 @@ class _Decoder(torch.nn.Module):
         object.__setattr__(self, 'model', copy.deepcopy(model).requires_grad_(False))
         self.fixed = decoder_noise(self.model, batch, noise_seed)
     def forward(self, z):
+        if len(self.model.code_shape) > 1: z = z.view(z.shape[0], *self.model.code_shape)   # a spatial code arrives flat
         return self.model.decode(z) if self.fixed is None else self.model.decode(z, noise=self.fixed)
 
 def code_size(model: GenerativeModel) -> int:
-    "The length of the codes `model.decode` takes: its encoder's output, or its code's size for a model without an encoder (a GAN)."
+    "The length of the codes `model.decode` takes, flattened: its encoder's output, or its code's size for a model without an encoder (a GAN)."
     if 'encode' not in capabilities(model): return int(model.code_shape[-1])
-    with torch.no_grad(): return model.encode(torch.zeros(1, *model.image_shape, device=model.device)).shape[1]
+    with torch.no_grad(): return model.encode(torch.zeros(1, *model.image_shape, device=model.device))[0].numel()
 
 def export_onnx(model: GenerativeModel, path,
                 batch: int = 1,               # codes per call: 1 for a slider (instance norm exports only with a fixed batch)

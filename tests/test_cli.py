@@ -152,3 +152,16 @@ def test_threads_wait_passively_unless_torch_came_first(first, spinning):
     threads, note = json.loads(r.stdout.strip().splitlines()[-1])
     assert threads['spinning'] is spinning and (note is not None) is (spinning and threads['threads'] > 1)
     if note: assert 'imported before gae_book' in note and 'OMP_WAIT_POLICY=PASSIVE' in note
+
+
+def test_reconstruct_saves_a_spatial_code_that_decodes_again(tmp_path):
+    "`--codes` writes the codes of the reconstructed images; a KL autoencoder's are 1x8x8 maps, and decode reads them back."
+    import torch
+    from gae_book.train import load_model
+    r = gae_book('train', 'klae', '--steps', '2', '--out', 'run', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = gae_book('reconstruct', 'run', '-n', '5', '--codes', 'codes/z.pt', '--offline', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    z = torch.load(tmp_path/'codes'/'z.pt')
+    assert z.shape == (5, 1, 8, 8) and '(5, 1, 8, 8)' in r.stdout
+    assert load_model(tmp_path/'run'/'checkpoint.pt').decode(z).shape == (5, 1, 32, 32)
