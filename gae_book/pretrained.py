@@ -123,7 +123,8 @@ def decoder_noise(model: GenerativeModel, n: int, seed: int = 0) -> list|None:
     return model.fixed_noise(n, seed) if callable(getattr(model, 'fixed_noise', None)) else None
 
 def fixed_decode(model: GenerativeModel, z: torch.Tensor, noise_seed: int = 0) -> torch.Tensor:
-    "model.decode(z) with the decoder's noise (if it has any) fixed to the draws of `noise_seed`: what the exported graph computes."
+    "model.decode(z) with the decoder's noise (if it has any) fixed to the draws of `noise_seed`: what the exported graph computes (a spatial code may come flat, as the graph takes it)."
+    if len(model.code_shape) > 1 and z.dim() == 2: z = z.view(len(z), *model.code_shape)
     noise = decoder_noise(model, len(z), noise_seed)
     return model.decode(z) if noise is None else model.decode(z, noise=noise)
 
