@@ -12,7 +12,7 @@ import torch
 from .model import GenerativeModel
 from .widgets import latent_directions, decode_images, png_grid
 from .interpolation import lerp_codes
-from .pretrained import export_onnx
+from .pretrained import export_onnx, unflatten_codes
 from .pixelgan import PixelCNN, _from_above, _row_logits
 
 # %% auto #0
@@ -282,7 +282,6 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
     if getattr(model, 'discrete', False):
         raise ValueError(f"{type(model).__name__} has discrete codes (codebook indices): sliders need continuous codes")
     codes = torch.cat([enc(b.to(model.device)).float().cpu() for b in x.split(256)]).flatten(1)   # a spatial code, flat
-    flat_decode = lambda z: model.decode(z.view(len(z), *model.code_shape)) if len(model.code_shape) > 1 else model.decode(z)
     mean, dirs, sd = latent_directions(codes, k)
     if pixels:
         g = export_pixelcnn(model, folder, name)
@@ -301,7 +300,7 @@ def live_decoder(model: GenerativeModel,   # a trained model with `encode` and `
                 images=[_uint8_b64(x[i].cpu()) for i in range(pool)])
     path_codes = lerp_codes(codes[:1], codes[1:2], steps)[0]
     drawn = (torch.cat([draw_pixelcnn(model, c, seed=0) for c in path_codes]) if pixels
-             else decode_images(flat_decode, path_codes.to(model.device)))
+             else decode_images(lambda z: model.decode(unflatten_codes(model, z)), path_codes.to(model.device)))
     still = _png_b64(drawn, nrow=steps, zoom=3)
     uid = f'gae-live-{name}-{uuid.uuid4().hex[:6]}'
     opts = ''.join(f'<option value="{i}">image {i + 1}</option>' for i in range(pool))

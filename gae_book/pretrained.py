@@ -15,7 +15,7 @@ from .checkpoint import class_path, load_model
 
 # %% auto #0
 __all__ = ['weights_dir', 'save_pretrained', 'read_pretrained', 'model_info', 'available', 'load', 'decoder_noise',
-           'fixed_decode', 'code_size', 'export_onnx']
+           'unflatten_codes', 'fixed_decode', 'code_size', 'export_onnx']
 
 # %% ../nbs/api/07_pretrained.ipynb #d8880c00
 def weights_dir() -> Path:
@@ -122,9 +122,13 @@ def decoder_noise(model: GenerativeModel, n: int, seed: int = 0) -> list|None:
     "The noise maps that make `model.decode` a fixed function for n codes (StyleALAE's `fixed_noise`), or None for a decoder without noise."
     return model.fixed_noise(n, seed) if callable(getattr(model, 'fixed_noise', None)) else None
 
+def unflatten_codes(model: GenerativeModel, z: torch.Tensor) -> torch.Tensor:
+    "Flat codes (N, D) as `model.decode` reads them: a spatial code's map (N, *code_shape); vector codes as they are."
+    return z.view(len(z), *model.code_shape) if len(model.code_shape) > 1 and z.dim() == 2 else z
+
 def fixed_decode(model: GenerativeModel, z: torch.Tensor, noise_seed: int = 0) -> torch.Tensor:
     "model.decode(z) with the decoder's noise (if it has any) fixed to the draws of `noise_seed`: what the exported graph computes (a spatial code may come flat, as the graph takes it)."
-    if len(model.code_shape) > 1 and z.dim() == 2: z = z.view(len(z), *model.code_shape)
+    z = unflatten_codes(model, z)
     noise = decoder_noise(model, len(z), noise_seed)
     return model.decode(z) if noise is None else model.decode(z, noise=noise)
 
@@ -137,7 +141,7 @@ class _Decoder(torch.nn.Module):
         object.__setattr__(self, 'model', copy.deepcopy(model).requires_grad_(False))
         self.fixed = decoder_noise(self.model, batch, noise_seed)
     def forward(self, z):
-        if len(self.model.code_shape) > 1: z = z.view(z.shape[0], *self.model.code_shape)   # a spatial code arrives flat
+        z = unflatten_codes(self.model, z)                 # a spatial code arrives flat
         return self.model.decode(z) if self.fixed is None else self.model.decode(z, noise=self.fixed)
 
 def code_size(model: GenerativeModel) -> int:
